@@ -1,0 +1,1 @@
+//! Nothing here: this package owns the examples and integration tests.
