@@ -10,5 +10,24 @@ mod channel_config;
 mod channel_id;
 pub mod hash;
 
+mod ack;
+mod channel_table;
+mod fragment;
+mod ordering;
+pub mod packet;
+mod rtt;
+mod send_error;
+mod send_queue;
+mod sent_packets;
+mod sequence;
+mod session;
+mod session_config;
+mod stats;
+
 pub use channel_config::{ChannelConfig, Ordering, Reliability};
 pub use channel_id::{ChannelId, WireChannelIdError, channel_id_hash};
+pub use channel_table::{ChannelTable, ChannelTableError};
+pub use send_error::SendError;
+pub use session::Session;
+pub use session_config::SessionConfig;
+pub use stats::{DropCounts, DropReason, SessionStats};

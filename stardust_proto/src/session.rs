@@ -1,0 +1,464 @@
+//! The data path of one connection: game packets in, game packets out.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+
+use crate::ack::{Arrival, ReceivedPackets};
+use crate::channel_table::ChannelTable;
+use crate::fragment::{Insert, Reassembler};
+use crate::ordering::{ChannelRecv, Verdict};
+use crate::packet::{
+    FRAGMENT_FRAME_HEADER_LEN, FRAME_HEADER_LEN, FrameHeader, FrameIter, PACKET_HEADER_LEN,
+    PacketError, PacketHeader, PacketType, decode_header, encode_header,
+};
+use crate::rtt::RttEstimator;
+use crate::send_error::SendError;
+use crate::send_queue::SendQueue;
+use crate::sent_packets::SentPackets;
+use crate::session_config::SessionConfig;
+use crate::stats::{DropReason, SessionStats};
+use crate::{ChannelId, Reliability};
+
+/// Data packets received before an ack is sent without waiting for `max_ack_delay`.
+const ACK_IMMEDIATELY_AFTER: u32 = 2;
+/// Data packets received between two ack snapshots (see `ack_snapshots`).
+const ACK_SNAPSHOT_EVERY: u32 = 32;
+/// Most ack snapshots kept waiting for `poll_transmit`.
+const MAX_ACK_SNAPSHOTS: usize = 64;
+/// Weight of one packet in the exponentially smoothed loss estimate.
+const LOSS_WEIGHT: f64 = 1.0 / 64.0;
+/// How often incomplete unreliable messages are swept.
+const FRAGMENT_SWEEP: Duration = Duration::from_millis(100);
+
+/// The reliable, ordered, fragmenting data path between two peers, without I/O.
+///
+/// Feed it the peer's game datagrams with [`handle_datagram`](Session::handle_datagram), queue
+/// messages with [`send`](Session::send), and drain [`poll_transmit`](Session::poll_transmit)
+/// and [`poll_message`](Session::poll_message); call [`handle_timeout`](Session::handle_timeout)
+/// at [`poll_timeout`](Session::poll_timeout). Time only moves through the `now` arguments.
+///
+/// Guarantees: reliable messages arrive exactly once (ordered channels in send order);
+/// sequenced channels never deliver an older message after a newer one; unreliable channels
+/// never deliver a duplicate; no input panics or grows memory beyond the configured limits.
+#[derive(Debug)]
+pub struct Session {
+    config: SessionConfig,
+    channels: ChannelTable,
+    now: Instant,
+    /// Largest unfragmented payload, and the payload of each fragment.
+    single_frame_max: usize,
+    fragment_size: usize,
+    send: Vec<SendQueue>,
+    /// Channel indices, highest priority first.
+    send_order: Vec<u32>,
+    recv: Vec<ChannelRecv>,
+    reassembler: Reassembler,
+    buffered: usize,
+    received: ReceivedPackets,
+    sent: SentPackets,
+    rtt: RttEstimator,
+    next_seq: u16,
+    in_flight: usize,
+    ack_pending: u32,
+    ack_deadline: Option<Instant>,
+    since_snapshot: u32,
+    /// Ack fields captured while many data packets arrived between two `poll_transmit` calls, so
+    /// that every packet gets acknowledged even beyond the 65 packets one header describes.
+    ack_snapshots: VecDeque<(u16, u64)>,
+    last_sent: Instant,
+    last_received: Instant,
+    next_sweep: Instant,
+    delivered: VecDeque<(ChannelId, Bytes)>,
+    stats: SessionStats,
+}
+
+impl Session {
+    /// A session whose first packet will be number `local_seq`, expecting the peer's first
+    /// packet to be `remote_seq` (both exchanged in the handshake).
+    pub fn new(
+        config: SessionConfig,
+        channels: ChannelTable,
+        now: Instant,
+        local_seq: u16,
+        remote_seq: u16,
+    ) -> Session {
+        let mut config = config;
+        config.mtu = config.mtu.clamp(256, 65507);
+        let single_frame_max = config.mtu - PACKET_HEADER_LEN - FRAME_HEADER_LEN;
+        let fragment_size = config.mtu - PACKET_HEADER_LEN - FRAGMENT_FRAME_HEADER_LEN;
+        let send = channels
+            .iter()
+            .map(|(id, c)| SendQueue::new(id, c.reliability == Reliability::Reliable))
+            .collect();
+        let recv = channels.iter().map(|(id, c)| ChannelRecv::new(id, &c)).collect();
+        let mut send_order: Vec<u32> = (0..channels.len() as u32).collect();
+        let configs: Vec<_> = channels.iter().map(|(_, c)| c).collect();
+        send_order.sort_by_key(|&i| std::cmp::Reverse(configs[i as usize].priority));
+        let rtt = RttEstimator::new(config.initial_rtt, config.min_rto, config.max_rto);
+        let stats = SessionStats {
+            rtt: rtt.smoothed(),
+            rtt_variance: rtt.variance(),
+            rto: rtt.rto(),
+            ..SessionStats::default()
+        };
+        Session {
+            config,
+            channels,
+            now,
+            single_frame_max,
+            fragment_size,
+            send,
+            send_order,
+            recv,
+            reassembler: Reassembler::default(),
+            buffered: 0,
+            received: ReceivedPackets::new(remote_seq),
+            sent: SentPackets::default(),
+            rtt,
+            next_seq: local_seq,
+            in_flight: 0,
+            ack_pending: 0,
+            ack_deadline: None,
+            since_snapshot: 0,
+            ack_snapshots: VecDeque::new(),
+            last_sent: now,
+            last_received: now,
+            next_sweep: now + FRAGMENT_SWEEP,
+            delivered: VecDeque::new(),
+            stats,
+        }
+    }
+
+    /// The channels of this session.
+    pub fn channels(&self) -> &ChannelTable {
+        &self.channels
+    }
+
+    /// The configuration in use (with `mtu` clamped to its valid range).
+    pub fn config(&self) -> &SessionConfig {
+        &self.config
+    }
+
+    /// Queues a message on `channel`. Errors: unknown channel, larger than the channel's
+    /// `max_size`, or the channel's queue is full (retry once the peer has caught up).
+    pub fn send(&mut self, channel: ChannelId, payload: Bytes) -> Result<(), SendError> {
+        let index = self.channels.index_of(channel).ok_or(SendError::UnknownChannel(channel))?;
+        let Some(config) = self.channels.get(channel) else {
+            return Err(SendError::UnknownChannel(channel));
+        };
+        let max = (config.max_size as usize).min(self.fragment_size * u16::MAX as usize);
+        if payload.len() > max {
+            return Err(SendError::TooLarge { channel, size: payload.len(), max });
+        }
+        let queue = &mut self.send[index];
+        let (bytes, messages) = queue.held();
+        if messages >= self.config.channel_queue_messages
+            || (bytes > 0 && bytes + payload.len() > self.config.channel_queue_bytes)
+        {
+            return Err(SendError::QueueFull(channel));
+        }
+        queue.push(payload, self.single_frame_max, self.fragment_size);
+        self.stats.messages_sent += 1;
+        Ok(())
+    }
+
+    /// Feeds one game datagram from the peer (its first three bytes are not `00 00 00`).
+    /// Bad input is dropped and counted in [`SessionStats::drops`]; nothing panics.
+    pub fn handle_datagram(&mut self, now: Instant, datagram: &[u8]) {
+        self.now = now;
+        if let Err(reason) = self.receive(now, datagram) {
+            self.stats.drops.add(reason);
+        }
+    }
+
+    fn receive(&mut self, now: Instant, datagram: &[u8]) -> Result<(), DropReason> {
+        if datagram.len() > self.config.max_incoming_datagram {
+            return Err(DropReason::Oversized);
+        }
+        let header = decode_header(datagram).map_err(drop_reason)?;
+        let data = Bytes::copy_from_slice(datagram);
+        self.validate_frames(&data)?;
+        match self.received.check(header.seq) {
+            Arrival::New => self.received.record(header.seq),
+            Arrival::Duplicate => return Err(DropReason::DuplicatePacket),
+            Arrival::Stale => return Err(DropReason::StalePacket),
+        }
+        self.last_received = now;
+        self.stats.packets_received += 1;
+        self.stats.bytes_received += datagram.len() as u64;
+        self.process_acks(now, &header);
+        if header.packet_type == PacketType::Data {
+            self.ack_pending += 1;
+            self.ack_deadline.get_or_insert(now + self.config.max_ack_delay);
+            self.since_snapshot += 1;
+            if self.since_snapshot >= ACK_SNAPSHOT_EVERY {
+                self.since_snapshot = 0;
+                if self.ack_snapshots.len() == MAX_ACK_SNAPSHOTS {
+                    self.ack_snapshots.pop_front();
+                }
+                self.ack_snapshots.push_back(self.received.ack_fields());
+            }
+            for frame in FrameIter::new(data) {
+                let Ok((frame, payload)) = frame else { break };
+                self.receive_frame(now, frame, payload);
+            }
+        }
+        self.sweep(now);
+        Ok(())
+    }
+
+    /// Checks every frame before anything is applied, so a packet is taken whole or not at all
+    /// (an acknowledged packet must never have lost a reliable frame).
+    fn validate_frames(&self, data: &Bytes) -> Result<(), DropReason> {
+        let over_cap = self.buffered > self.config.receive_buffer;
+        for frame in FrameIter::new(data.clone()) {
+            let (frame, payload) = frame.map_err(drop_reason)?;
+            let index = self.channels.index_of(frame.channel).ok_or(DropReason::UnknownChannel)?;
+            let Some(config) = self.channels.get(frame.channel) else {
+                return Err(DropReason::UnknownChannel);
+            };
+            if payload.len() > config.max_size as usize {
+                return Err(DropReason::MessageTooLarge);
+            }
+            if over_cap && config.reliability == Reliability::Reliable {
+                let recv = &self.recv[index];
+                let blocked = if frame.fragment.is_some() {
+                    !recv.is_next_in_order(frame.msg_seq)
+                        && !self.reassembler.has(index as u32, frame.msg_seq)
+                } else {
+                    recv.would_buffer(frame.msg_seq)
+                };
+                if blocked && recv.verdict(frame.msg_seq) == Verdict::Fresh {
+                    return Err(DropReason::BufferFull);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn receive_frame(&mut self, now: Instant, frame: FrameHeader, payload: Bytes) {
+        let Some(index) = self.channels.index_of(frame.channel) else { return };
+        let Some(&config) = self.channels.get(frame.channel) else { return };
+        let recv = &self.recv[index];
+        match recv.verdict(frame.msg_seq) {
+            Verdict::Fresh => {}
+            Verdict::Duplicate => return self.stats.drops.add(DropReason::DuplicateMessage),
+            Verdict::Stale => return self.stats.drops.add(DropReason::StaleMessage),
+            Verdict::OutsideWindow => return self.stats.drops.add(DropReason::OutsideWindow),
+        }
+        let payload = match frame.fragment {
+            None => payload,
+            Some(info) => match self.reassembler.insert(
+                index as u32,
+                frame.msg_seq,
+                info,
+                payload,
+                config.max_size as usize,
+                config.reliability == Reliability::Reliable,
+                now,
+                &mut self.buffered,
+                self.config.receive_buffer,
+            ) {
+                Insert::Complete(whole) => whole,
+                Insert::Incomplete => return,
+                Insert::Duplicate => return self.stats.drops.add(DropReason::DuplicateMessage),
+                Insert::Bad => return self.stats.drops.add(DropReason::BadFragment),
+                Insert::Full => return self.stats.drops.add(DropReason::BufferFull),
+            },
+        };
+        let delivered = self.recv[index].accept(
+            frame.msg_seq,
+            payload,
+            &mut self.delivered,
+            &mut self.buffered,
+        );
+        self.stats.messages_received += delivered;
+    }
+
+    fn process_acks(&mut self, now: Instant, header: &PacketHeader) {
+        let mut newest_sample = None;
+        let mut acked_data = 0u32;
+        for i in 0..=64u16 {
+            if i > 0 && header.ack_bits & (1 << (i - 1)) == 0 {
+                continue;
+            }
+            let seq = header.ack.wrapping_sub(i);
+            let (send, in_flight) = (&mut self.send, &mut self.in_flight);
+            let acked = self.sent.on_ack(seq, |piece| {
+                if let Some(q) = send.get_mut(piece.channel as usize)
+                    && let Some(len) = q.on_ack(piece.unit)
+                {
+                    *in_flight -= len;
+                }
+            });
+            if let Some(acked) = acked {
+                acked_data += acked.ack_eliciting as u32;
+                if i == 0 {
+                    newest_sample = Some(acked.sent_at);
+                }
+            }
+        }
+        if let Some(sent_at) = newest_sample {
+            self.rtt.sample(now.saturating_duration_since(sent_at));
+        }
+        for _ in 0..acked_data {
+            self.stats.packet_loss *= 1.0 - LOSS_WEIGHT;
+        }
+        self.refresh_rtt_stats();
+    }
+
+    fn refresh_rtt_stats(&mut self) {
+        self.stats.rtt = self.rtt.smoothed();
+        self.stats.rtt_variance = self.rtt.variance();
+        self.stats.rto = self.rtt.rto();
+        self.stats.bytes_in_flight = self.in_flight;
+    }
+
+    fn detect_lost(&mut self, now: Instant) {
+        let send = &mut self.send;
+        let lost = self.sent.detect_lost(now, self.rtt.rto(), |piece| {
+            if let Some(q) = send.get_mut(piece.channel as usize) {
+                q.on_lost(piece.unit);
+            }
+        });
+        self.stats.packets_lost += lost;
+        for _ in 0..lost {
+            self.stats.packet_loss = self.stats.packet_loss * (1.0 - LOSS_WEIGHT) + LOSS_WEIGHT;
+        }
+    }
+
+    fn sweep(&mut self, now: Instant) {
+        if now < self.next_sweep {
+            return;
+        }
+        self.next_sweep = now + FRAGMENT_SWEEP;
+        let timeout = self.config.unreliable_fragment_timeout;
+        for _ in 0..self.reassembler.expire(now, timeout, &mut self.buffered) {
+            self.stats.drops.add(DropReason::IncompleteFragments);
+        }
+    }
+
+    /// Writes the next datagram to send into `buf` (cleared first); returns `false` when
+    /// nothing is due. Call it until it returns `false`.
+    pub fn poll_transmit(&mut self, now: Instant, buf: &mut Vec<u8>) -> bool {
+        self.now = now;
+        self.detect_lost(now);
+        buf.clear();
+        if let Some((ack, ack_bits)) = self.ack_snapshots.pop_front() {
+            let header =
+                PacketHeader { packet_type: PacketType::Ack, seq: self.next_seq, ack, ack_bits };
+            encode_header(&header, buf);
+            self.sent.push(self.next_seq, now, false, Vec::new());
+            self.finish_transmit(now, buf.len(), false);
+            return true;
+        }
+        let (ack, ack_bits) = self.received.ack_fields();
+        let mut header =
+            PacketHeader { packet_type: PacketType::Data, seq: self.next_seq, ack, ack_bits };
+        encode_header(&header, buf);
+        let mut pieces = self.sent.take_pieces();
+        let mut frames = 0;
+        for &index in &self.send_order {
+            let outcome = self.send[index as usize].fill(
+                index,
+                buf,
+                self.config.mtu,
+                &mut self.in_flight,
+                self.config.send_window,
+                &mut pieces,
+            );
+            frames += outcome.frames;
+            self.stats.frames_resent += outcome.resent;
+            if buf.len() + FRAME_HEADER_LEN >= self.config.mtu {
+                break;
+            }
+        }
+        let ack_due = self.ack_pending >= ACK_IMMEDIATELY_AFTER
+            || self.ack_deadline.is_some_and(|d| d <= now);
+        let keepalive_due = now >= self.last_sent + self.config.keepalive_interval;
+        if frames == 0 && !keepalive_due {
+            if !ack_due {
+                self.sent.recycle_pieces(pieces);
+                buf.clear();
+                return false;
+            }
+            header.packet_type = PacketType::Ack;
+            buf[0] = header.packet_type.to_byte();
+        }
+        let eliciting = header.packet_type == PacketType::Data;
+        self.sent.push(self.next_seq, now, eliciting, pieces);
+        self.finish_transmit(now, buf.len(), true);
+        true
+    }
+
+    fn finish_transmit(&mut self, now: Instant, len: usize, carries_current_acks: bool) {
+        self.next_seq = self.next_seq.wrapping_add(1);
+        self.last_sent = now;
+        if carries_current_acks {
+            self.ack_pending = 0;
+            self.ack_deadline = None;
+        }
+        self.stats.packets_sent += 1;
+        self.stats.bytes_sent += len as u64;
+        self.stats.bytes_in_flight = self.in_flight;
+    }
+
+    /// The next received message, in its channel's delivery order.
+    pub fn poll_message(&mut self) -> Option<(ChannelId, Bytes)> {
+        self.delivered.pop_front()
+    }
+
+    /// The earliest instant at which [`handle_timeout`](Self::handle_timeout) or
+    /// [`poll_transmit`](Self::poll_transmit) has work (resend, ack, keep-alive, queued data).
+    /// `None` never happens in practice (the keep-alive is always scheduled).
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let (in_flight, window) = (self.in_flight, self.config.send_window);
+        if !self.ack_snapshots.is_empty()
+            || self.ack_pending >= ACK_IMMEDIATELY_AFTER
+            || self.send.iter().any(|q| q.has_work(in_flight, window))
+        {
+            return Some(self.now);
+        }
+        let keepalive = self.last_sent + self.config.keepalive_interval;
+        [self.ack_deadline, self.sent.loss_deadline(self.rtt.rto()), Some(keepalive)]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// Advances timers to `now`: declares unacknowledged packets lost (their reliable frames
+    /// will be resent) and drops incomplete unreliable messages that waited too long.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.now = now;
+        self.detect_lost(now);
+        self.sweep(now);
+    }
+
+    /// When the last valid game datagram arrived (for the connection's idle timeout).
+    pub fn last_received(&self) -> Instant {
+        self.last_received
+    }
+
+    /// Whether every reliable message sent so far has been acknowledged (and no unreliable
+    /// message is still queued).
+    pub fn is_flushed(&self) -> bool {
+        self.send.iter().all(SendQueue::is_empty)
+    }
+
+    /// RTT, loss, traffic counters and dropped input.
+    pub fn stats(&self) -> &SessionStats {
+        &self.stats
+    }
+}
+
+fn drop_reason(error: PacketError) -> DropReason {
+    match error {
+        PacketError::Truncated => DropReason::Truncated,
+        PacketError::ZeroMessage => DropReason::ZeroMessage,
+        PacketError::UnknownType(_) => DropReason::UnknownType,
+        PacketError::BadFragment { .. } => DropReason::BadFragment,
+        _ => DropReason::Malformed,
+    }
+}
