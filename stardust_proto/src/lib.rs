@@ -24,6 +24,15 @@ mod session;
 mod session_config;
 mod stats;
 
+mod connection;
+mod connection_config;
+mod connection_event;
+mod endpoint;
+mod handshake;
+mod reason;
+pub mod zero;
+mod zero_stats;
+
 pub use channel_config::{ChannelConfig, Ordering, Reliability};
 pub use channel_id::{ChannelId, WireChannelIdError, channel_id_hash};
 pub use channel_table::{ChannelTable, ChannelTableError};
@@ -31,3 +40,13 @@ pub use send_error::SendError;
 pub use session::Session;
 pub use session_config::SessionConfig;
 pub use stats::{DropCounts, DropReason, SessionStats};
+
+pub use connection::Connection;
+pub use connection_config::ConnectionConfig;
+pub use connection_event::{CloseReason, ConnectionEvent, ConnectionSendError};
+pub use endpoint::{
+    AcceptedPeer, ConnectRequest, Endpoint, EndpointConfig, EndpointStats, Handled,
+};
+pub use handshake::HandshakeConfig;
+pub use reason::ReasonCode;
+pub use zero_stats::{ZeroDropReason, ZeroStats};

@@ -1,0 +1,37 @@
+//! A client whose protocol hash differs from the listener's is told so, with reason code 4, and
+//! no peer is created.
+
+#[path = "support/conn_pair.rs"]
+mod conn_pair;
+#[path = "support/netsim.rs"]
+mod netsim;
+
+use std::time::Duration;
+
+use conn_pair::{PROTOCOL_HASH, Pair, endpoint_config, request};
+use netsim::{LinkConfig, NetSim};
+use serde_json::Value;
+use stardust_proto::{ConnectionConfig, ConnectionEvent, ReasonCode};
+
+#[test]
+fn protocol_hash_mismatch_is_rejected_at_the_requesting_side() {
+    let net = NetSim::symmetric(7, LinkConfig::harsh());
+    let mismatched =
+        stardust_proto::zero::Request { protocol_hash: PROTOCOL_HASH ^ 1, ..request(99) };
+    let mut pair = Pair::new(
+        net,
+        ConnectionConfig::default(),
+        mismatched,
+        ConnectionConfig::default(),
+        endpoint_config(),
+    );
+    let ended = pair.run_until(Duration::from_secs(20), |p| p.client.is_closed());
+    assert!(ended, "the client never learned it was rejected");
+    assert_eq!(
+        pair.client_events,
+        [ConnectionEvent::Rejected { code: ReasonCode::PROTOCOL_HASH_MISMATCH, data: Value::Null }]
+    );
+    assert!(pair.server.is_none());
+    assert_eq!(pair.endpoint.peer_count(), 0);
+    assert!(pair.endpoint.stats().rejected >= 1);
+}

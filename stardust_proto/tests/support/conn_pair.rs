@@ -1,0 +1,269 @@
+//! A client [`Connection`] and a listener ([`Endpoint`] + accepted [`Connection`]) wired through
+//! the simulated network, driven in virtual time.
+//!
+//! The network has no ports, so each simulated datagram from the client carries one extra first
+//! byte naming the listener port it was sent to: [`LISTEN`] or [`DATA`], exactly as a UDP
+//! transport would route by destination port. Include with
+//! `#[path = "support/netsim.rs"] mod netsim;` then `#[path = "support/conn_pair.rs"] mod conn_pair;`.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use stardust_proto::zero::Request;
+use stardust_proto::{
+    ChannelConfig, ChannelId, ChannelTable, Connection, ConnectionConfig, ConnectionEvent,
+    Endpoint, EndpointConfig, Handled, Ordering, Reliability,
+};
+
+use crate::netsim::{NetSim, Side};
+
+/// Tag of a client datagram addressed to the listen port.
+pub const LISTEN: u8 = 0;
+/// Tag of a client datagram addressed to the data port.
+pub const DATA: u8 = 1;
+/// The data port the listener hands out.
+pub const DATA_PORT: u16 = 40001;
+/// The transport identifier both sides use unless a test says otherwise.
+pub const TRANSPORT_ID: u64 = 0x5354_4152_4455_5354;
+/// The transport version both sides use unless a test says otherwise.
+pub const TRANSPORT_VERSION: u32 = 1;
+/// The protocol hash both sides use unless a test says otherwise.
+pub const PROTOCOL_HASH: u64 = 0x9b1c_0e55_d2a4_f7e0;
+
+/// A reliable-ordered channel, id 1, max 64 KiB.
+pub const ORDERED: ChannelId = match ChannelId::new(1) {
+    Some(id) => id,
+    None => panic!(),
+};
+
+/// The channels of every test pair.
+pub fn channels() -> ChannelTable {
+    let ordered =
+        ChannelConfig::new(Reliability::Reliable, Ordering::Ordered).with_max_size(64 * 1024);
+    ChannelTable::new([(ORDERED, ordered)]).expect("valid channel table")
+}
+
+/// The listener config of every test pair unless a test changes it.
+pub fn endpoint_config() -> EndpointConfig {
+    EndpointConfig {
+        transport_id: TRANSPORT_ID,
+        transport_version: TRANSPORT_VERSION,
+        protocol_hash: PROTOCOL_HASH,
+        max_peers: 8,
+        accepting: true,
+    }
+}
+
+/// The client request of every test pair unless a test changes it.
+pub fn request(seq: u16) -> Request {
+    Request {
+        transport_id: TRANSPORT_ID,
+        transport_version: TRANSPORT_VERSION,
+        protocol_hash: PROTOCOL_HASH,
+        seq,
+    }
+}
+
+/// The client's address as the listener sees it.
+pub fn client_addr() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 50000))
+}
+
+/// Both ends and the network between them.
+pub struct Pair {
+    pub net: NetSim,
+    pub start: Instant,
+    pub now: Instant,
+    pub client: Connection,
+    pub endpoint: Endpoint,
+    pub server: Option<Connection>,
+    pub server_config: ConnectionConfig,
+    pub server_seq: u16,
+    pub client_events: Vec<ConnectionEvent>,
+    pub server_events: Vec<ConnectionEvent>,
+    pub client_messages: Vec<(ChannelId, Bytes)>,
+    pub server_messages: Vec<(ChannelId, Bytes)>,
+    /// Accepted connections created, including replacements.
+    pub accepts: u32,
+    /// When false, nothing reaches or leaves the listener (a silent peer).
+    pub server_alive: bool,
+    /// When false, nothing reaches or leaves the client.
+    pub client_alive: bool,
+    buf: Vec<u8>,
+    reply: Vec<u8>,
+}
+
+impl Pair {
+    /// A pair whose client starts connecting at `start` with `client_request`.
+    pub fn new(
+        net: NetSim,
+        client_config: ConnectionConfig,
+        client_request: Request,
+        server_config: ConnectionConfig,
+        endpoint: EndpointConfig,
+    ) -> Pair {
+        let start = Instant::now();
+        Pair {
+            net,
+            start,
+            now: start,
+            client: Connection::connect(client_config, channels(), client_request, start),
+            endpoint: Endpoint::new(endpoint),
+            server: None,
+            server_config,
+            server_seq: 0xBEEF,
+            client_events: Vec::new(),
+            server_events: Vec::new(),
+            client_messages: Vec::new(),
+            server_messages: Vec::new(),
+            accepts: 0,
+            server_alive: true,
+            client_alive: true,
+            buf: Vec::new(),
+            reply: Vec::new(),
+        }
+    }
+
+    /// The default pair: default configs, matching identities, client `seq` 0x1234.
+    pub fn default_over(net: NetSim) -> Pair {
+        Pair::new(
+            net,
+            ConnectionConfig::default(),
+            request(0x1234),
+            ConnectionConfig::default(),
+            endpoint_config(),
+        )
+    }
+
+    /// Virtual time since the start.
+    pub fn elapsed(&self) -> Duration {
+        self.now - self.start
+    }
+
+    /// Whether the client has reported `Connected`.
+    pub fn client_connected(&self) -> bool {
+        self.client_events.iter().any(|e| matches!(e, ConnectionEvent::Connected { .. }))
+    }
+
+    /// Whether the listener's connection has reported `Connected`.
+    pub fn server_connected(&self) -> bool {
+        self.server_events.iter().any(|e| matches!(e, ConnectionEvent::Connected { .. }))
+    }
+
+    /// Runs until `done(self)` holds or `limit` of virtual time has passed; returns whether `done` held.
+    /// Every loop is bounded: at most one step per virtual millisecond plus one per delivery.
+    pub fn run_until(&mut self, limit: Duration, mut done: impl FnMut(&Pair) -> bool) -> bool {
+        let deadline = self.now + limit;
+        let max_steps = limit.as_millis() as u64 * 4 + 1_000_000;
+        for _ in 0..max_steps {
+            self.step();
+            if done(self) {
+                return true;
+            }
+            if self.now >= deadline {
+                return false;
+            }
+            let next = [
+                self.net.next_delivery(),
+                self.client.poll_timeout(),
+                self.server.as_ref().and_then(Connection::poll_timeout),
+                Some(deadline),
+            ]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(deadline);
+            // Never stand still: a timer already due was just handled.
+            self.now = next.max(self.now + Duration::from_micros(100)).min(deadline);
+        }
+        false
+    }
+
+    /// One round at `now`: deliveries, timers, transmissions, events and messages.
+    pub fn step(&mut self) {
+        let now = self.now;
+        while let Some((to, bytes)) = self.net.pop_due(now) {
+            match to {
+                Side::A if self.client_alive => self.client.handle_datagram(now, &bytes),
+                Side::B if self.server_alive => self.deliver_to_listener(&bytes),
+                _ => {}
+            }
+        }
+        if self.client.poll_timeout().is_some_and(|t| t <= now) {
+            self.client.handle_timeout(now);
+        }
+        if let Some(server) = self.server.as_mut()
+            && server.poll_timeout().is_some_and(|t| t <= now)
+        {
+            server.handle_timeout(now);
+        }
+        self.transmit();
+        while let Some(event) = self.client.poll_event() {
+            self.client_events.push(event);
+        }
+        while let Some(message) = self.client.poll_message() {
+            self.client_messages.push(message);
+        }
+        if let Some(server) = self.server.as_mut() {
+            while let Some(event) = server.poll_event() {
+                self.server_events.push(event);
+            }
+            while let Some(message) = server.poll_message() {
+                self.server_messages.push(message);
+            }
+        }
+    }
+
+    fn transmit(&mut self) {
+        let now = self.now;
+        // Bounded: a connection has at most a window's worth of datagrams due at once.
+        for _ in 0..100_000 {
+            if !self.client.poll_transmit(now, &mut self.buf) {
+                break;
+            }
+            let port = if self.client.data_port().is_some() { DATA } else { LISTEN };
+            let mut tagged = Vec::with_capacity(self.buf.len() + 1);
+            tagged.push(port);
+            tagged.extend_from_slice(&self.buf);
+            if self.client_alive {
+                self.net.send(Side::A, now, &tagged);
+            }
+        }
+        if let Some(server) = self.server.as_mut() {
+            for _ in 0..100_000 {
+                if !server.poll_transmit(now, &mut self.buf) {
+                    break;
+                }
+                if self.server_alive {
+                    self.net.send(Side::B, now, &self.buf);
+                }
+            }
+        }
+    }
+
+    fn deliver_to_listener(&mut self, tagged: &[u8]) {
+        let now = self.now;
+        let Some((&port, datagram)) = tagged.split_first() else { return };
+        if port == DATA {
+            if let Some(server) = self.server.as_mut() {
+                server.handle_datagram(now, datagram);
+            }
+            return;
+        }
+        match self.endpoint.handle(client_addr(), datagram, &mut self.reply) {
+            Handled::Dropped(_) => {}
+            Handled::Reply => self.net.send(Side::B, now, &self.reply),
+            Handled::Request(request) => {
+                let peer =
+                    self.endpoint.accept(request, DATA_PORT, self.server_seq, &mut self.reply);
+                self.net.send(Side::B, now, &self.reply);
+                self.server =
+                    Some(Connection::accepted(self.server_config.clone(), channels(), now, &peer));
+                self.accepts += 1;
+            }
+        }
+    }
+}
