@@ -21,7 +21,12 @@
 #![warn(missing_docs)]
 
 pub mod channel;
+pub mod link;
+pub mod messages;
+pub mod peer;
+pub mod plugin;
 pub mod prelude;
+pub mod stats;
 
 /// The sans-IO protocol engine and the wire-level channel types, re-exported from `stardust_proto`.
 pub mod proto {

@@ -4,3 +4,10 @@ pub use crate::channel::{
     Channel, ChannelAppExt, ChannelConfig, ChannelId, ChannelRegistry, Ordering, ProtocolHash,
     Reliability,
 };
+pub use crate::link::{Link, LinkPlugin};
+pub use crate::messages::{ChannelReader, ChannelWriter, SendError};
+pub use crate::peer::{
+    DisconnectInitiator, DisconnectReason, Peer, PeerCommandsExt, PeerConnected, PeerDisconnected,
+    PeerState, PeerStats, any_peer_connected, peer_connected, peer_disconnected,
+};
+pub use crate::plugin::{StardustPlugin, StardustSet};

@@ -107,8 +107,14 @@ pub trait ChannelAppExt {
 impl ChannelAppExt for App {
     fn add_channel<C: Channel>(&mut self) -> &mut Self {
         let world = self.world_mut();
-        world.get_resource_or_init::<ChannelRegistry>().register::<C>();
+        let mut registry = world.get_resource_or_init::<ChannelRegistry>();
+        let is_new = !registry.contains::<C>();
+        registry.register::<C>();
         refresh_protocol_hash(self);
+        if is_new {
+            // The typed queues and the flush/dispatch systems of `C` (runtime core).
+            crate::messages::install_channel::<C>(self);
+        }
         self
     }
 

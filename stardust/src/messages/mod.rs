@@ -1,0 +1,50 @@
+//! Messages: the typed per-channel queues games use ([`ChannelWriter`], [`ChannelReader`])
+//! and the untyped per-peer queues transports use ([`PeerInbox`], [`PeerOutbox`]).
+//!
+//! The path of a message, one frame:
+//! 1. `Update` (or any schedule): a game system calls [`ChannelWriter::send`]; the message
+//!    sits in the system's private buffer, then in [`Outgoing<C>`] once Bevy applies it.
+//! 2. `PostUpdate`, [`StardustSet::Flush`]: moved to the peer's [`PeerOutbox`] as
+//!    `(ChannelId, Bytes)`, keeping each channel's send order.
+//! 3. [`StardustSet::Send`]: the transport drains the outbox onto the network.
+//! 4. Next `PreUpdate`, [`StardustSet::Receive`]: the remote transport fills the peer's
+//!    [`PeerInbox`].
+//! 5. [`StardustSet::Dispatch`]: routed by channel id into [`Incoming<C>`], where
+//!    [`ChannelReader`]s see it (see [`ChannelReader`] for how long).
+//!
+//! No step copies a payload or allocates per message: payloads are [`bytes::Bytes`]
+//! handles and every queue keeps its capacity across frames.
+//!
+//! [`StardustSet::Flush`]: crate::plugin::StardustSet::Flush
+//! [`StardustSet::Send`]: crate::plugin::StardustSet::Send
+//! [`StardustSet::Receive`]: crate::plugin::StardustSet::Receive
+//! [`StardustSet::Dispatch`]: crate::plugin::StardustSet::Dispatch
+
+mod peer_queues;
+mod reader;
+mod routing;
+mod send_error;
+mod writer;
+
+use core::any::type_name;
+
+use bevy::ecs::world::World;
+
+use crate::channel::{Channel, ChannelRegistry};
+
+pub use peer_queues::{PeerInbox, PeerOutbox};
+pub use reader::{ChannelReader, Incoming, ReaderCursor};
+pub(crate) use routing::{DispatchStep, IncomingRouter, install_channel, route_incoming};
+pub use send_error::SendError;
+pub use writer::{ChannelWriter, Outgoing, WriterBuffer};
+
+/// Panics with the fix if channel `C` is not registered in `world`.
+fn assert_registered<C: Channel>(world: &World, param: &str) {
+    let registered = world.get_resource::<ChannelRegistry>().is_some_and(|r| r.contains::<C>());
+    assert!(
+        registered,
+        "{param}<{channel}> used, but channel `{channel}` is not registered; call \
+         `app.add_channel::<{channel}>()` when building the app",
+        channel = type_name::<C>(),
+    );
+}

@@ -1,0 +1,160 @@
+//! The receiving side of a typed channel: [`ChannelReader`] and the double buffer it reads.
+
+use core::marker::PhantomData;
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use bevy::ecs::entity::Entity;
+use bevy::ecs::resource::Resource;
+use bevy::ecs::system::{Local, Res, SystemParam};
+use bevy::ecs::world::{FromWorld, World};
+use bytes::Bytes;
+
+use crate::channel::Channel;
+
+/// The messages received on channel `C` in the last two dispatches, as `(peer, payload)`.
+///
+/// Double-buffered like Bevy's `Messages<T>`: each
+/// [`StardustSet::Dispatch`](crate::plugin::StardustSet::Dispatch) drops the messages of
+/// the dispatch before the previous one, then appends the new ones. A message is therefore
+/// readable from the dispatch that delivered it until the second dispatch after it —
+/// through one full frame whatever the point of the frame a reader runs at. Each message
+/// has a sequence number, counted from 0 since the app started; readers keep a cursor on it.
+///
+/// Invariant: within one peer and this channel, messages are in the order the transport
+/// delivered them. Capacity is kept across frames: steady-state dispatch does not allocate.
+#[derive(Resource, Debug)]
+pub struct Incoming<C: Channel> {
+    previous: Vec<(Entity, Bytes)>,
+    current: Vec<(Entity, Bytes)>,
+    previous_start: u64,
+    current_start: u64,
+    _channel: PhantomData<fn() -> C>,
+}
+
+impl<C: Channel> Default for Incoming<C> {
+    fn default() -> Self {
+        Incoming {
+            previous: Vec::new(),
+            current: Vec::new(),
+            previous_start: 0,
+            current_start: 0,
+            _channel: PhantomData,
+        }
+    }
+}
+
+impl<C: Channel> Incoming<C> {
+    /// The sequence number the next delivered message will get.
+    pub fn next_sequence(&self) -> u64 {
+        self.current_start + self.current.len() as u64
+    }
+
+    /// Every message still readable, with sequence number `>= cursor`, oldest first.
+    pub fn since(&self, cursor: u64) -> impl Iterator<Item = (Entity, &Bytes)> + '_ {
+        let skip_previous = cursor.saturating_sub(self.previous_start);
+        let skip_current = cursor.saturating_sub(self.current_start);
+        let previous = self.previous.get(clamp(skip_previous)..).unwrap_or_default();
+        let current = self.current.get(clamp(skip_current)..).unwrap_or_default();
+        previous.iter().chain(current).map(|(peer, payload)| (*peer, payload))
+    }
+
+    /// How many readable messages have a sequence number `>= cursor`.
+    pub fn count_since(&self, cursor: u64) -> usize {
+        clamp(self.next_sequence().saturating_sub(cursor.max(self.previous_start)))
+    }
+
+    /// Drops the older buffer and starts a new one; called once per dispatch.
+    pub(crate) fn rotate(&mut self) {
+        core::mem::swap(&mut self.previous, &mut self.current);
+        self.current.clear();
+        self.previous_start = self.current_start;
+        self.current_start = self.previous_start + self.previous.len() as u64;
+    }
+
+    /// Appends `batch` to the current buffer, leaving `batch` empty with some capacity.
+    pub(crate) fn deliver(&mut self, batch: &mut Vec<(Entity, Bytes)>) {
+        if self.current.is_empty() {
+            // Exchange buffers instead of copying: both keep their capacity for later frames.
+            core::mem::swap(&mut self.current, batch);
+        } else {
+            self.current.append(batch);
+        }
+    }
+}
+
+fn clamp(skip: u64) -> usize {
+    usize::try_from(skip).unwrap_or(usize::MAX)
+}
+
+/// A reader's position: the sequence number of the first message it has not seen.
+#[derive(Debug)]
+pub struct ReaderCursor<C: Channel> {
+    next: AtomicU64,
+    _channel: PhantomData<fn() -> C>,
+}
+
+impl<C: Channel> FromWorld for ReaderCursor<C> {
+    /// # Panics
+    /// If `C` was never registered: the message names the type and the fix.
+    fn from_world(world: &mut World) -> Self {
+        super::assert_registered::<C>(world, "ChannelReader");
+        ReaderCursor { next: AtomicU64::new(0), _channel: PhantomData }
+    }
+}
+
+/// Reads the messages received on channel `C`, each exactly once per reader system.
+///
+/// ```
+/// # use bevy::prelude::*;
+/// # use stardust::prelude::*;
+/// # #[derive(Channel)]
+/// # #[channel(reliable, ordered)]
+/// # struct Chat;
+/// fn read_chat(chat: ChannelReader<Chat>) {
+///     for (peer, bytes) in chat.read() {
+///         info!("{peer}: {}", String::from_utf8_lossy(bytes));
+///     }
+/// }
+/// ```
+///
+/// # Message lifetime
+/// A system with a `ChannelReader<C>` that runs once every frame sees every message of `C`
+/// exactly once, whether it runs before or after
+/// [`StardustSet::Dispatch`](crate::plugin::StardustSet::Dispatch) in the frame: after
+/// dispatch it sees that frame's messages, before it sees the previous frame's. A system
+/// that skips two or more frames (e.g. behind a run condition) misses messages older than
+/// the last two dispatches. A reader's first run sees everything still readable. Readers
+/// only read: any number of them, on any channels, run in parallel.
+///
+/// # Panics
+/// When the system is initialized, if `C` was never registered with
+/// [`add_channel`](crate::channel::ChannelAppExt::add_channel).
+#[derive(SystemParam)]
+pub struct ChannelReader<'w, 's, C: Channel> {
+    incoming: Res<'w, Incoming<C>>,
+    cursor: Local<'s, ReaderCursor<C>>,
+}
+
+impl<C: Channel> ChannelReader<'_, '_, C> {
+    /// The messages this reader has not seen yet, oldest first, as `(peer, payload)`; marks
+    /// them all as seen (a second call in the same run yields nothing new).
+    pub fn read(&self) -> impl Iterator<Item = (Entity, &Bytes)> + '_ {
+        let cursor = self.cursor.next.swap(self.incoming.next_sequence(), Ordering::Relaxed);
+        self.incoming.since(cursor)
+    }
+
+    /// How many messages [`read`](Self::read) would yield.
+    pub fn len(&self) -> usize {
+        self.incoming.count_since(self.cursor.next.load(Ordering::Relaxed))
+    }
+
+    /// Whether [`read`](Self::read) would yield nothing.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Marks every readable message as seen without reading it.
+    pub fn clear(&self) {
+        self.cursor.next.store(self.incoming.next_sequence(), Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,209 @@
+//! The sending side of a typed channel: [`ChannelWriter`] and the queue it fills.
+
+use core::any::type_name;
+use core::marker::PhantomData;
+
+use bevy::ecs::entity::Entity;
+use bevy::ecs::query::With;
+use bevy::ecs::resource::Resource;
+use bevy::ecs::system::{Deferred, Query, SystemBuffer, SystemMeta, SystemParam};
+use bevy::ecs::world::{DeferredWorld, FromWorld, World};
+use bytes::Bytes;
+
+use super::SendError;
+use crate::channel::Channel;
+use crate::peer::{Peer, PeerState};
+
+/// Every message sent on channel `C` this frame and not yet flushed, as `(peer, payload)`
+/// in send order.
+///
+/// Filled when the [`ChannelWriter`]s' buffers are applied (at the end of the schedule
+/// they ran in, or at an earlier sync point), emptied by
+/// [`StardustSet::Flush`](crate::plugin::StardustSet::Flush). Its capacity is kept across
+/// frames, so steady-state sending does not allocate.
+#[derive(Resource, Debug)]
+pub struct Outgoing<C: Channel> {
+    pub(crate) messages: Vec<(Entity, Bytes)>,
+    _channel: PhantomData<fn() -> C>,
+}
+
+impl<C: Channel> Default for Outgoing<C> {
+    fn default() -> Self {
+        Outgoing { messages: Vec::new(), _channel: PhantomData }
+    }
+}
+
+impl<C: Channel> Outgoing<C> {
+    /// How many messages wait for the flush.
+    pub fn len(&self) -> usize {
+        self.messages.len()
+    }
+
+    /// Whether no message waits for the flush.
+    pub fn is_empty(&self) -> bool {
+        self.messages.is_empty()
+    }
+}
+
+/// One system's private queue for channel `C`, moved into [`Outgoing<C>`] when Bevy
+/// applies the system's deferred buffers.
+///
+/// Because every writer system owns its buffer, any number of systems can write the same
+/// channel in parallel; the order between two such systems is the order Bevy applies
+/// their buffers, the order within one system is its send order.
+#[derive(Debug)]
+pub struct WriterBuffer<C: Channel> {
+    messages: Vec<(Entity, Bytes)>,
+    _channel: PhantomData<fn() -> C>,
+}
+
+impl<C: Channel> FromWorld for WriterBuffer<C> {
+    /// # Panics
+    /// If `C` was never registered: the message names the type and the fix.
+    fn from_world(world: &mut World) -> Self {
+        super::assert_registered::<C>(world, "ChannelWriter");
+        WriterBuffer { messages: Vec::new(), _channel: PhantomData }
+    }
+}
+
+impl<C: Channel> SystemBuffer for WriterBuffer<C> {
+    fn queue(&mut self, _meta: &SystemMeta, mut world: DeferredWorld<'_>) {
+        if self.messages.is_empty() {
+            return;
+        }
+        if let Some(mut outgoing) = world.get_resource_mut::<Outgoing<C>>() {
+            // `append` moves the elements and keeps our capacity for the next frame.
+            outgoing.messages.append(&mut self.messages);
+        }
+    }
+}
+
+/// Sends messages on channel `C` to peers.
+///
+/// ```
+/// # use bevy::prelude::*;
+/// # use stardust::prelude::*;
+/// # #[derive(Channel)]
+/// # #[channel(reliable, ordered)]
+/// # struct Chat;
+/// fn send_chat(mut chat: ChannelWriter<Chat>, peers: Query<Entity, With<Peer>>) {
+///     for peer in &peers {
+///         chat.send(peer, b"hello".as_slice()).unwrap();
+///     }
+/// }
+/// ```
+///
+/// Guarantees: a message accepted by `send` reaches the peer's
+/// [`PeerOutbox`](super::PeerOutbox) in the next [`StardustSet::Flush`], in send order
+/// relative to other messages of this system on `C` (unless the peer entity is despawned
+/// first). A refused message is not queued. Systems using `ChannelWriter`s never conflict
+/// with each other, whatever their channels: each holds a private buffer (a Bevy
+/// [`SystemBuffer`]) and only reads peer states.
+///
+/// Sending from `PostUpdate` requires ordering the system `.before(StardustSet::Flush)`;
+/// otherwise the message leaves in the next frame.
+///
+/// [`StardustSet::Flush`]: crate::plugin::StardustSet::Flush
+///
+/// # Panics
+/// When the system is initialized, if `C` was never registered with
+/// [`add_channel`](crate::channel::ChannelAppExt::add_channel).
+#[derive(SystemParam)]
+pub struct ChannelWriter<'w, 's, C: Channel> {
+    peers: Query<'w, 's, (Entity, &'static PeerState), With<Peer>>,
+    buffer: Deferred<'s, WriterBuffer<C>>,
+}
+
+impl<C: Channel> ChannelWriter<'_, '_, C> {
+    /// Queues `payload` for `peer`.
+    ///
+    /// # Errors
+    /// [`SendError::TooLarge`] above the channel's `max_size`, [`SendError::NotAPeer`] if
+    /// `peer` is not a peer entity, [`SendError::NotConnected`] if it is not connected.
+    pub fn send(&mut self, peer: Entity, payload: impl Into<Bytes>) -> Result<(), SendError> {
+        let payload = checked_size::<C>(payload.into())?;
+        self.check_peer(peer)?;
+        self.buffer.messages.push((peer, payload));
+        Ok(())
+    }
+
+    /// Queues `payload` for every peer in `peers`, all or nothing: if one peer is refused,
+    /// nothing is queued. The payload is shared, never copied (each peer gets a
+    /// reference-counted handle). Returns how many peers it was queued for.
+    ///
+    /// # Errors
+    /// As [`send`](Self::send), for the first refused peer.
+    pub fn send_to(
+        &mut self,
+        peers: impl IntoIterator<Item = Entity>,
+        payload: impl Into<Bytes>,
+    ) -> Result<usize, SendError> {
+        let payload = checked_size::<C>(payload.into())?;
+        let start = self.buffer.messages.len();
+        for peer in peers {
+            if let Err(error) = self.check_peer(peer) {
+                self.buffer.messages.truncate(start);
+                return Err(error);
+            }
+            self.buffer.messages.push((peer, payload.clone()));
+        }
+        Ok(self.buffer.messages.len() - start)
+    }
+
+    /// Queues `payload` for every connected peer, sharing it as
+    /// [`send_to`](Self::send_to) does. Returns how many peers it was queued for.
+    ///
+    /// # Errors
+    /// [`SendError::TooLarge`] above the channel's `max_size`.
+    pub fn broadcast(&mut self, payload: impl Into<Bytes>) -> Result<usize, SendError> {
+        self.broadcast_filtered(payload.into(), |_| true)
+    }
+
+    /// Queues `payload` for every connected peer except `except` (e.g. the sender of a chat
+    /// line being relayed). Returns how many peers it was queued for.
+    ///
+    /// # Errors
+    /// [`SendError::TooLarge`] above the channel's `max_size`.
+    pub fn broadcast_except(
+        &mut self,
+        except: Entity,
+        payload: impl Into<Bytes>,
+    ) -> Result<usize, SendError> {
+        self.broadcast_filtered(payload.into(), |peer| peer != except)
+    }
+
+    fn broadcast_filtered(
+        &mut self,
+        payload: Bytes,
+        keep: impl Fn(Entity) -> bool,
+    ) -> Result<usize, SendError> {
+        let payload = checked_size::<C>(payload)?;
+        let start = self.buffer.messages.len();
+        for (peer, state) in &self.peers {
+            if state.is_connected() && keep(peer) {
+                self.buffer.messages.push((peer, payload.clone()));
+            }
+        }
+        Ok(self.buffer.messages.len() - start)
+    }
+
+    fn check_peer(&self, peer: Entity) -> Result<(), SendError> {
+        match self.peers.get(peer) {
+            Ok((_, state)) if state.is_connected() => Ok(()),
+            Ok(_) => Err(SendError::NotConnected(peer)),
+            Err(_) => Err(SendError::NotAPeer(peer)),
+        }
+    }
+}
+
+fn checked_size<C: Channel>(payload: Bytes) -> Result<Bytes, SendError> {
+    let max_size = C::CONFIG.max_size;
+    if payload.len() > max_size as usize {
+        return Err(SendError::TooLarge {
+            channel: type_name::<C>(),
+            size: payload.len(),
+            max_size,
+        });
+    }
+    Ok(payload)
+}

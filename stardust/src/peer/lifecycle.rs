@@ -1,0 +1,79 @@
+//! Lifecycle reporting: turns [`PeerState`] transitions made by transports into
+//! [`PeerConnected`] / [`PeerDisconnected`] messages and observer events, and despawns
+//! peers one frame after their disconnection was reported.
+
+use bevy::ecs::component::Component;
+use bevy::ecs::entity::Entity;
+use bevy::ecs::event::EntityEvent;
+use bevy::ecs::message::{Message, MessageWriter};
+use bevy::ecs::system::{Commands, Query};
+
+use super::{DisconnectReason, PeerState};
+
+/// A peer reached [`PeerState::Connected`]. Written once per peer, in
+/// [`StardustSet::Dispatch`](crate::plugin::StardustSet::Dispatch) of the frame the
+/// transport connected it (or the next one, if the transport runs after dispatch).
+///
+/// Read it with a `MessageReader<PeerConnected>`, or observe it on the peer entity with
+/// `app.add_observer(|on: On<PeerConnected>| …)`.
+#[derive(Message, EntityEvent, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeerConnected {
+    /// The peer entity.
+    #[event_target]
+    pub peer: Entity,
+}
+
+/// A peer's connection is over. Written exactly once per peer entity that reaches
+/// [`PeerState::Disconnected`], including peers that never connected (a refused or
+/// timed-out attempt), in the same set as [`PeerConnected`].
+///
+/// The entity still exists, with all its components, until the next frame's dispatch,
+/// so systems and observers reacting to this message can read it.
+#[derive(Message, EntityEvent, Debug, Clone, PartialEq, Eq)]
+pub struct PeerDisconnected {
+    /// The peer entity; despawned one frame after this message.
+    #[event_target]
+    pub peer: Entity,
+    /// Why the connection ended.
+    pub reason: DisconnectReason,
+}
+
+/// What has already been reported about a peer, so each message is written once.
+#[derive(Component, Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LifecycleReport {
+    #[default]
+    Nothing,
+    Connected,
+    Disconnected,
+}
+
+/// Writes lifecycle messages for new transitions and despawns peers whose disconnection
+/// was reported in an earlier frame.
+pub(crate) fn report_lifecycle(
+    mut commands: Commands<'_, '_>,
+    mut peers: Query<'_, '_, (Entity, &PeerState, &mut LifecycleReport)>,
+    mut connected: MessageWriter<'_, PeerConnected>,
+    mut disconnected: MessageWriter<'_, PeerDisconnected>,
+) {
+    for (peer, state, mut report) in &mut peers {
+        match (*report, state) {
+            (LifecycleReport::Disconnected, _) => {
+                commands.entity(peer).despawn();
+            }
+            (_, PeerState::Disconnected(reason)) => {
+                *report = LifecycleReport::Disconnected;
+                let message = PeerDisconnected { peer, reason: reason.clone() };
+                bevy::log::debug!("peer {peer} disconnected: {reason}");
+                disconnected.write(message.clone());
+                commands.trigger(message);
+            }
+            (LifecycleReport::Nothing, PeerState::Connected) => {
+                *report = LifecycleReport::Connected;
+                bevy::log::debug!("peer {peer} connected");
+                connected.write(PeerConnected { peer });
+                commands.trigger(PeerConnected { peer });
+            }
+            _ => {}
+        }
+    }
+}

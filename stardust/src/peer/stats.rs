@@ -1,0 +1,30 @@
+//! Per-peer connection statistics.
+
+use core::time::Duration;
+
+use bevy::ecs::component::Component;
+
+/// Counters and estimates for one peer, kept on the peer entity.
+///
+/// Who fills what: the transport fills `rtt`, `packet_loss`, `bytes_sent` and
+/// `bytes_received`; the runtime fills the message counters and the drop counters.
+/// Counters only grow, for the life of the peer entity.
+#[derive(Component, Debug, Default, Clone, PartialEq)]
+pub struct PeerStats {
+    /// Smoothed round-trip time, once the transport has measured one.
+    pub rtt: Option<Duration>,
+    /// Estimated fraction of packets lost, in `0.0..=1.0`.
+    pub packet_loss: f32,
+    /// Bytes the transport handed to the network for this peer, headers included.
+    pub bytes_sent: u64,
+    /// Bytes the transport received from this peer, headers included.
+    pub bytes_received: u64,
+    /// Messages moved from channel writers into this peer's outbox.
+    pub messages_sent: u64,
+    /// Messages from this peer delivered to a channel's readers.
+    pub messages_received: u64,
+    /// Incoming messages dropped because their channel id is not registered here.
+    pub dropped_unknown_channel: u64,
+    /// Incoming messages dropped because they exceed their channel's `max_size`.
+    pub dropped_oversize: u64,
+}

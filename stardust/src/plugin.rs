@@ -1,0 +1,97 @@
+//! [`StardustPlugin`] and the [`StardustSet`]s every transport plugs into.
+//!
+//! # Transport contract
+//!
+//! A transport (the in-memory [`link`](crate::link), UDP, …) moves bytes between peer
+//! entities and the network. It never touches typed channels. It must:
+//!
+//! 1. **Spawn one entity per connection** with the [`Peer`](crate::peer::Peer) component
+//!    (which brings [`PeerState::Connecting`](crate::peer::PeerState), `PeerStats`,
+//!    `PeerInbox` and `PeerOutbox`), plus its own components. Games may add theirs; a
+//!    transport never removes components it did not insert.
+//! 2. **Drive the lifecycle** by writing [`PeerState`](crate::peer::PeerState):
+//!    `Connected` when the connection is established (after checking the remote
+//!    [`ProtocolHash`](crate::channel::ProtocolHash) matches, or
+//!    [`DisconnectReason::ProtocolMismatch`](crate::peer::DisconnectReason::ProtocolMismatch)),
+//!    `Disconnected(reason)` when it ends, mapping its own close codes onto
+//!    [`DisconnectReason`](crate::peer::DisconnectReason). When the game sets `Closing`,
+//!    send what is in the outbox, tell the remote peer, then set `Disconnected` with the
+//!    same reason. The runtime writes the lifecycle messages and despawns the entity; the
+//!    transport must ignore peers already `Disconnected`.
+//! 3. In [`StardustSet::Receive`] (`PreUpdate`): push received messages into each peer's
+//!    `PeerInbox` in the order the channel's contract delivers them, and update `PeerStats`
+//!    (`rtt`, `packet_loss`, `bytes_received`). Unknown channels and oversize messages may
+//!    be pushed as they are: dispatch drops and counts them.
+//! 4. In [`StardustSet::Send`] (`PostUpdate`): drain each peer's `PeerOutbox` (keeping
+//!    per-channel order for ordered channels), update `bytes_sent`, and leave the outbox
+//!    empty.
+//!
+//! Per-peer data lives in components so that a transport can process disjoint groups of
+//! peers in parallel (`Query::par_iter_mut`, or per-entity `get_mut` from one task per
+//! socket). Network faults never panic and never reach game systems as errors: drop and
+//! count, or disconnect the peer with a reason.
+
+use bevy::app::{App, Plugin, PostUpdate, PreUpdate};
+use bevy::ecs::schedule::{IntoScheduleConfigs, SystemSet};
+
+use crate::channel::{ChannelRegistry, ProtocolHash};
+use crate::messages::{DispatchStep, IncomingRouter, route_incoming};
+use crate::peer::{PeerConnected, PeerDisconnected, report_lifecycle};
+use crate::stats::RuntimeStats;
+
+/// Where Stardust's per-frame work runs. `Receive → Dispatch` are chained in `PreUpdate`,
+/// `Flush → Send` in `PostUpdate`, so game systems in `Update` see this frame's messages
+/// and their sends leave this frame.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StardustSet {
+    /// `PreUpdate`. Transports read the network: fill each peer's `PeerInbox`, update
+    /// `PeerStats`, spawn new peers and set `PeerState`.
+    Receive,
+    /// `PreUpdate`, after `Receive`. The runtime writes `PeerConnected` / `PeerDisconnected`
+    /// for state changes, despawns peers reported disconnected a frame earlier, routes every
+    /// inbox to the channels' `Incoming` queues (dropping and counting unknown channels and
+    /// oversize messages) and rotates their double buffers. Game systems that must see
+    /// this frame's messages before `Update` go `.after(StardustSet::Dispatch)`.
+    Dispatch,
+    /// `PostUpdate`. The runtime moves every channel's sent messages into their peers'
+    /// `PeerOutbox`. Game systems sending in `PostUpdate` go `.before(StardustSet::Flush)`.
+    Flush,
+    /// `PostUpdate`, after `Flush`. Transports drain each `PeerOutbox` onto the network and
+    /// carry out `Closing` requests.
+    Send,
+}
+
+/// The transport-agnostic runtime: system sets, peer lifecycle messages, dispatch and flush.
+///
+/// Add it once, with any transport plugin (e.g. [`LinkPlugin`](crate::link::LinkPlugin)).
+/// Channels may be registered with
+/// [`add_channel`](crate::channel::ChannelAppExt::add_channel) before or after it is added:
+/// `add_channel` installs each channel's queues and systems itself, in these sets.
+#[derive(Debug, Default, Clone)]
+pub struct StardustPlugin;
+
+impl Plugin for StardustPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<ChannelRegistry>()
+            .init_resource::<ProtocolHash>()
+            .init_resource::<RuntimeStats>()
+            .init_resource::<IncomingRouter>()
+            .add_message::<PeerConnected>()
+            .add_message::<PeerDisconnected>()
+            .configure_sets(PreUpdate, (StardustSet::Receive, StardustSet::Dispatch).chain())
+            .configure_sets(
+                PreUpdate,
+                (DispatchStep::Lifecycle, DispatchStep::Route, DispatchStep::Deliver)
+                    .chain()
+                    .in_set(StardustSet::Dispatch),
+            )
+            .configure_sets(PostUpdate, (StardustSet::Flush, StardustSet::Send).chain())
+            .add_systems(
+                PreUpdate,
+                (
+                    report_lifecycle.in_set(DispatchStep::Lifecycle),
+                    route_incoming.in_set(DispatchStep::Route),
+                ),
+            );
+    }
+}
