@@ -27,6 +27,7 @@ pub mod peer;
 pub mod plugin;
 pub mod prelude;
 pub mod stats;
+pub mod udp;
 
 /// The sans-IO protocol engine and the wire-level channel types, re-exported from `stardust_proto`.
 pub mod proto {

@@ -1,0 +1,172 @@
+//! Stardust benchmark: raw UDP baselines measured in the same run, and beside each the figure
+//! of a Stardust layer, so every number reads as a ratio.
+//!
+//! ```text
+//! cargo run --release --example bench
+//! cargo run --release --example bench -- --seconds 1 --round-trips 5000
+//! ```
+//!
+//! Every loop is bounded in count and in time. On a loaded machine the busy-polling figures
+//! need a free core per thread; read them as ratios to the baseline of the same run.
+
+mod quinn_udp_path;
+mod raw_udp;
+
+use std::time::Duration;
+
+/// What one run measures, from the command line.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// How long each one-way throughput measurement sends for.
+    pub send_for: Duration,
+    /// How many round trips each ping-pong measurement times (after a warm-up).
+    pub round_trips: usize,
+}
+
+impl Settings {
+    fn from_args() -> Result<Self, String> {
+        let mut settings = Self { send_for: Duration::from_secs(2), round_trips: 20_000 };
+        let mut args = std::env::args().skip(1);
+        while let Some(flag) = args.next() {
+            let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
+            match flag.as_str() {
+                "--seconds" => {
+                    let seconds: f64 =
+                        value.parse().map_err(|_| format!("bad --seconds {value}"))?;
+                    settings.send_for = Duration::from_secs_f64(seconds.clamp(0.1, 30.0));
+                }
+                "--round-trips" => {
+                    let count: usize =
+                        value.parse().map_err(|_| format!("bad --round-trips {value}"))?;
+                    settings.round_trips = count.clamp(100, 1_000_000);
+                }
+                _ => return Err(format!("unknown flag {flag}; use --seconds S, --round-trips N")),
+            }
+        }
+        Ok(settings)
+    }
+}
+
+/// Whether a larger value of a row is an improvement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Better {
+    /// Throughput-like: more is better.
+    Higher,
+    /// Latency-like: less is better.
+    Lower,
+}
+
+/// One line of the result table: a figure and, unless it is itself a baseline, the raw-UDP
+/// baseline it should be read against.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// What was measured, and through which layer.
+    pub name: String,
+    /// The figure.
+    pub value: f64,
+    /// Its unit.
+    pub unit: &'static str,
+    /// The raw std-UDP figure of the same kind from this run, or `None` for a baseline row.
+    pub baseline: Option<f64>,
+    /// Which direction is an improvement.
+    pub better: Better,
+}
+
+fn print_table(rows: &[Row]) {
+    let name_width = rows.iter().map(|r| r.name.len()).max().unwrap_or(0).max(11);
+    println!(
+        "{:<name_width$}  {:>14}  {:<13}  {:>14}  {:>8}",
+        "measurement", "value", "unit", "baseline", "ratio"
+    );
+    println!("{}", "-".repeat(name_width + 59));
+    for row in rows {
+        let (baseline, ratio) = match row.baseline {
+            Some(base) if base > 0.0 => {
+                let ratio = row.value / base;
+                let mark = match (row.better, ratio >= 1.0) {
+                    (Better::Higher, true) | (Better::Lower, false) => "+",
+                    _ => "-",
+                };
+                (format_value(base), format!("{ratio:.2}x {mark}"))
+            }
+            Some(_) => ("n/a".to_string(), "n/a".to_string()),
+            None => ("(baseline)".to_string(), String::new()),
+        };
+        println!(
+            "{:<name_width$}  {:>14}  {:<13}  {:>14}  {:>8}",
+            row.name,
+            format_value(row.value),
+            row.unit,
+            baseline,
+            ratio
+        );
+    }
+    println!("ratio = value / baseline; + marks an improvement on the baseline, - a cost.");
+}
+
+fn format_value(value: f64) -> String {
+    if value >= 1000.0 {
+        let whole = value.round() as u64;
+        let digits = whole.to_string();
+        let mut grouped = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                grouped.push(',');
+            }
+            grouped.push(c);
+        }
+        grouped
+    } else {
+        format!("{value:.2}")
+    }
+}
+
+fn main() {
+    let settings = match Settings::from_args() {
+        Ok(settings) => settings,
+        Err(message) => {
+            eprintln!("{message}");
+            std::process::exit(2);
+        }
+    };
+    println!(
+        "stardust bench: 64 B datagrams on 127.0.0.1, one-way for {:.1} s, {} round trips",
+        settings.send_for.as_secs_f64(),
+        settings.round_trips
+    );
+
+    let mut rows = Vec::new();
+    let std_one_way = raw_udp::std_one_way(&settings);
+    rows.push(std_one_way.row("one-way 64 B: std send_to / recv_from", None));
+    let batched_one_way = raw_udp::batched_one_way(&settings);
+    rows.push(
+        batched_one_way
+            .row("one-way 64 B: PortSocket sendmmsg / recvmmsg", Some(std_one_way.arrived_per_sec)),
+    );
+    let quinn_one_way = quinn_udp_path::one_way(&settings);
+    rows.push(
+        quinn_one_way
+            .row("one-way 64 B: quinn-udp sendmsg / recvmmsg", Some(std_one_way.arrived_per_sec)),
+    );
+
+    let std_rtt = raw_udp::std_ping_pong(&settings);
+    rows.extend(std_rtt.rows("ping-pong 64 B: std, busy poll", None));
+    let batched_rtt = raw_udp::batched_ping_pong(&settings);
+    rows.extend(batched_rtt.rows("ping-pong 64 B: PortSocket, busy poll", Some(&std_rtt)));
+
+    println!();
+    print_table(&rows);
+    for (name, one_way) in
+        [("std", &std_one_way), ("PortSocket", &batched_one_way), ("quinn-udp", &quinn_one_way)]
+    {
+        println!(
+            "  {name}: sent {} datagrams/s, {} arrived ({:.1}% lost in the receive buffer)",
+            format_value(one_way.sent_per_sec),
+            format_value(one_way.arrived_per_sec),
+            one_way.loss_percent()
+        );
+    }
+    for (name, rtt) in [("std", &std_rtt), ("PortSocket", &batched_rtt)] {
+        println!("  {name}: {} round trips timed, {} timed out", rtt.timed, rtt.lost);
+    }
+}

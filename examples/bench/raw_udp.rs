@@ -1,0 +1,329 @@
+//! Raw UDP over loopback: the std baseline, and the same two measurements through Stardust's
+//! batched [`PortSocket`] to show what batching the syscalls buys.
+//!
+//! - One-way: a sender thread blasts 64-byte datagrams for a fixed time, a receiver thread
+//!   counts what arrives; the figure is datagrams *arrived* per second of sending.
+//! - Ping-pong: one 64-byte datagram bounces between two non-blocking sockets, both sides
+//!   spinning; the figures are the median and 99th percentile round-trip times.
+
+use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
+use std::sync::Barrier;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use stardust::udp::{PortSocket, RecvBatch, SendBatch, SocketConfig};
+
+use crate::{Better, Row, Settings};
+
+/// The payload size of every measurement.
+pub const PAYLOAD: usize = 64;
+/// How long a receiver waits for stragglers after the sender stopped.
+const DRAIN: Duration = Duration::from_millis(200);
+/// Upper bound on datagrams one sender sends, whatever the clock says.
+const MAX_SENT: u64 = 500_000_000;
+/// Round trips run before timing starts.
+const WARM_UP: usize = 1_000;
+/// A round trip slower than this counts as lost (the datagram was dropped).
+const TRIP_TIMEOUT: Duration = Duration::from_millis(200);
+
+/// Result of a one-way throughput measurement.
+#[derive(Debug, Clone, Copy)]
+pub struct OneWay {
+    /// Datagrams handed to the OS per second of sending.
+    pub sent_per_sec: f64,
+    /// Datagrams that reached the receiving application, per second of sending.
+    pub arrived_per_sec: f64,
+}
+
+impl OneWay {
+    /// The table row of this measurement.
+    pub fn row(&self, name: &str, baseline: Option<f64>) -> Row {
+        Row {
+            name: name.to_string(),
+            value: self.arrived_per_sec,
+            unit: "datagrams/s",
+            baseline,
+            better: Better::Higher,
+        }
+    }
+
+    /// Share of sent datagrams that never reached the receiver, in percent.
+    pub fn loss_percent(&self) -> f64 {
+        if self.sent_per_sec <= 0.0 {
+            return 0.0;
+        }
+        (1.0 - self.arrived_per_sec / self.sent_per_sec).max(0.0) * 100.0
+    }
+}
+
+/// Result of a ping-pong latency measurement.
+#[derive(Debug, Clone, Copy)]
+pub struct Rtt {
+    /// Median round-trip time.
+    pub median: Duration,
+    /// 99th percentile round-trip time.
+    pub p99: Duration,
+    /// Round trips timed.
+    pub timed: usize,
+    /// Round trips that timed out.
+    pub lost: usize,
+}
+
+impl Rtt {
+    /// The two table rows of this measurement, median and p99, in microseconds.
+    pub fn rows(&self, name: &str, baseline: Option<&Rtt>) -> [Row; 2] {
+        let micros = |d: Duration| d.as_secs_f64() * 1e6;
+        [
+            Row {
+                name: format!("{name}, median RTT"),
+                value: micros(self.median),
+                unit: "us",
+                baseline: baseline.map(|b| micros(b.median)),
+                better: Better::Lower,
+            },
+            Row {
+                name: format!("{name}, p99 RTT"),
+                value: micros(self.p99),
+                unit: "us",
+                baseline: baseline.map(|b| micros(b.p99)),
+                better: Better::Lower,
+            },
+        ]
+    }
+
+    fn from_samples(mut samples: Vec<Duration>, lost: usize) -> Self {
+        samples.sort_unstable();
+        let at = |q: f64| {
+            let index = ((samples.len() as f64 * q) as usize).min(samples.len().saturating_sub(1));
+            samples.get(index).copied().unwrap_or_default()
+        };
+        Self { median: at(0.5), p99: at(0.99), timed: samples.len(), lost }
+    }
+}
+
+/// Runs `send` (given the instant to stop at, returning how many it sent) against `receive`
+/// (given the "sender finished" flag, returning how many arrived) on two threads started
+/// together, and turns the counts into rates.
+pub fn one_way(
+    settings: &Settings,
+    send: impl FnOnce(Instant) -> u64 + Send,
+    receive: impl FnOnce(&AtomicBool) -> u64 + Send,
+) -> OneWay {
+    let start = Barrier::new(2);
+    let finished = AtomicBool::new(false);
+    let (sent, arrived, elapsed) = thread::scope(|scope| {
+        let receiver = scope.spawn(|| {
+            start.wait();
+            receive(&finished)
+        });
+        start.wait();
+        let began = Instant::now();
+        let sent = send(began + settings.send_for);
+        let elapsed = began.elapsed();
+        finished.store(true, Ordering::Release);
+        (sent, receiver.join().unwrap_or(0), elapsed)
+    });
+    let seconds = elapsed.as_secs_f64().max(1e-9);
+    OneWay { sent_per_sec: sent as f64 / seconds, arrived_per_sec: arrived as f64 / seconds }
+}
+
+/// Whether a receiver should stop: the sender finished and nothing came for [`DRAIN`], or
+/// a hard deadline passed.
+pub fn receiver_done(finished: &AtomicBool, last_arrival: Instant, deadline: Instant) -> bool {
+    let now = Instant::now();
+    now >= deadline || (finished.load(Ordering::Acquire) && now - last_arrival >= DRAIN)
+}
+
+/// The hard deadline of a receiver started now.
+pub fn receiver_deadline(settings: &Settings) -> Instant {
+    Instant::now() + settings.send_for + Duration::from_secs(5)
+}
+
+fn loopback() -> SocketAddr {
+    SocketAddr::from((Ipv4Addr::LOCALHOST, 0))
+}
+
+fn std_socket() -> UdpSocket {
+    UdpSocket::bind(loopback()).expect("binding a loopback UDP socket")
+}
+
+fn port_socket() -> PortSocket {
+    PortSocket::bind(loopback(), &SocketConfig::default()).expect("binding a loopback PortSocket")
+}
+
+/// One-way throughput with std sockets: blocking `send_to` per datagram, blocking `recv_from`.
+pub fn std_one_way(settings: &Settings) -> OneWay {
+    let receiver = std_socket();
+    let sender = std_socket();
+    let to = receiver.local_addr().expect("local address");
+    receiver.set_read_timeout(Some(Duration::from_millis(20))).expect("read timeout");
+    let send = |stop_at: Instant| {
+        let payload = [0x5A; PAYLOAD];
+        let mut sent = 0;
+        while sent < MAX_SENT {
+            // Reading the clock every datagram would be a large share of the cost.
+            if sent.is_multiple_of(256) && Instant::now() >= stop_at {
+                break;
+            }
+            if sender.send_to(&payload, to).is_ok() {
+                sent += 1;
+            }
+        }
+        sent
+    };
+    let receive = |finished: &AtomicBool| {
+        let deadline = receiver_deadline(settings);
+        let mut buffer = [0u8; 2048];
+        let mut arrived = 0;
+        let mut last = Instant::now();
+        while !receiver_done(finished, last, deadline) {
+            if receiver.recv_from(&mut buffer).is_ok() {
+                arrived += 1;
+                last = Instant::now();
+            }
+        }
+        arrived
+    };
+    one_way(settings, send, receive)
+}
+
+/// One-way throughput with [`PortSocket`]: 64 datagrams per `sendmmsg`, up to 64 per
+/// `recvmmsg`, the receiver spinning on its non-blocking socket.
+pub fn batched_one_way(settings: &Settings) -> OneWay {
+    let receiver = port_socket();
+    let sender = port_socket();
+    let to = receiver.local_addr();
+    let send = |stop_at: Instant| {
+        let payload = [0x5A; PAYLOAD];
+        let mut batch = SendBatch::new(64, PAYLOAD);
+        let mut sent = 0;
+        while sent < MAX_SENT && Instant::now() < stop_at {
+            while !batch.is_full() {
+                let _ = batch.push(to, &payload);
+            }
+            while !batch.is_empty() && Instant::now() < stop_at {
+                sent += sender.send_batch(&mut batch).unwrap_or(0) as u64;
+            }
+            batch.clear();
+        }
+        sent
+    };
+    let receive = |finished: &AtomicBool| {
+        let deadline = receiver_deadline(settings);
+        let mut batch = RecvBatch::new(64, 2048);
+        let mut arrived = 0;
+        let mut last = Instant::now();
+        while !receiver_done(finished, last, deadline) {
+            if receiver.recv_batch(&mut batch).unwrap_or(0) > 0 {
+                arrived += batch.iter().count() as u64;
+                last = Instant::now();
+            }
+        }
+        arrived
+    };
+    one_way(settings, send, receive)
+}
+
+/// Bounces one datagram `WARM_UP + round_trips` times: `client_trip` sends and spins until the
+/// echo (or [`TRIP_TIMEOUT`]) and says whether it came back; `echo` answers until told to stop.
+fn ping_pong(
+    settings: &Settings,
+    mut client_trip: impl FnMut(Instant) -> bool,
+    echo: impl FnOnce(&AtomicBool) + Send,
+) -> Rtt {
+    let stop = AtomicBool::new(false);
+    thread::scope(|scope| {
+        scope.spawn(|| echo(&stop));
+        let mut samples = Vec::with_capacity(settings.round_trips);
+        let mut lost = 0;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        for trip in 0..WARM_UP + settings.round_trips {
+            if Instant::now() >= deadline {
+                break;
+            }
+            let began = Instant::now();
+            let came_back = client_trip(began + TRIP_TIMEOUT);
+            let took = began.elapsed();
+            if trip < WARM_UP {
+                continue;
+            }
+            if came_back {
+                samples.push(took);
+            } else {
+                lost += 1;
+            }
+        }
+        stop.store(true, Ordering::Release);
+        Rtt::from_samples(samples, lost)
+    })
+}
+
+/// Ping-pong RTT with non-blocking std sockets, both sides spinning.
+pub fn std_ping_pong(settings: &Settings) -> Rtt {
+    let client = std_socket();
+    let server = std_socket();
+    client.set_nonblocking(true).expect("non-blocking");
+    server.set_nonblocking(true).expect("non-blocking");
+    let to = server.local_addr().expect("local address");
+    let payload = [0xA5; PAYLOAD];
+    let trip = |give_up_at: Instant| {
+        let mut buffer = [0u8; 2048];
+        if client.send_to(&payload, to).is_err() {
+            return false;
+        }
+        while Instant::now() < give_up_at {
+            if client.recv_from(&mut buffer).is_ok() {
+                return true;
+            }
+        }
+        false
+    };
+    let echo = |stop: &AtomicBool| {
+        let mut buffer = [0u8; 2048];
+        while !stop.load(Ordering::Acquire) {
+            if let Ok((len, from)) = server.recv_from(&mut buffer) {
+                let _ = server.send_to(&buffer[..len], from);
+            }
+        }
+    };
+    ping_pong(settings, trip, echo)
+}
+
+/// Ping-pong RTT with [`PortSocket`] batches of one, both sides spinning.
+pub fn batched_ping_pong(settings: &Settings) -> Rtt {
+    let client = port_socket();
+    let server = port_socket();
+    let to = server.local_addr();
+    let payload = [0xA5; PAYLOAD];
+    let mut client_send = SendBatch::new(1, PAYLOAD);
+    let mut client_recv = RecvBatch::new(64, 2048);
+    let trip = |give_up_at: Instant| {
+        let _ = client_send.push(to, &payload);
+        if client.send_batch(&mut client_send).unwrap_or(0) == 0 {
+            client_send.clear();
+            return false;
+        }
+        while Instant::now() < give_up_at {
+            if client.recv_batch(&mut client_recv).unwrap_or(0) > 0 {
+                return client_recv.iter().count() > 0;
+            }
+        }
+        false
+    };
+    let echo = |stop: &AtomicBool| {
+        let mut recv = RecvBatch::new(64, 2048);
+        let mut send = SendBatch::new(64, 2048);
+        while !stop.load(Ordering::Acquire) {
+            if server.recv_batch(&mut recv).unwrap_or(0) == 0 {
+                continue;
+            }
+            for datagram in recv.iter() {
+                let _ = send.push(datagram.from, datagram.bytes);
+            }
+            let _ = server.send_batch(&mut send);
+            send.clear();
+        }
+    };
+    ping_pong(settings, trip, echo)
+}
