@@ -1,5 +1,11 @@
-//! Which packets arrived: duplicate detection and the ack fields of outgoing headers.
+//! Which packets arrived: duplicate detection, and the ack blocks that tell the peer.
+//!
+//! Every packet received is acknowledged in (at least) two ack blocks, so one lost ack does
+//! not cause a resend. The first block of every outgoing packet names the newest packet; the
+//! others cover older packets still owed an ack, which matters when heavy reordering delivers
+//! packets far behind the newest (beyond what one 65-packet block can describe).
 
+use crate::packet::AckBlock;
 use crate::sequence::seq_newer;
 
 /// How far back (in packet numbers) arrivals are remembered; older packets are stale.
@@ -17,88 +23,171 @@ pub(crate) enum Arrival {
     Stale,
 }
 
-/// The receive history of packet numbers.
+/// A fixed ring of 1024 bits, indexed by packet number.
+#[derive(Debug, Clone, Copy, Default)]
+struct Bits([u64; WORDS]);
+
+impl Bits {
+    fn pos(seq: u16) -> (usize, u64) {
+        let i = (seq % PACKET_HISTORY) as usize;
+        (i / 64, 1u64 << (i % 64))
+    }
+    fn set(&mut self, seq: u16) {
+        let (w, m) = Self::pos(seq);
+        self.0[w] |= m;
+    }
+    fn clear(&mut self, seq: u16) {
+        let (w, m) = Self::pos(seq);
+        self.0[w] &= !m;
+    }
+    fn get(&self, seq: u16) -> bool {
+        let (w, m) = Self::pos(seq);
+        self.0[w] & m != 0
+    }
+}
+
+/// The receive history of packet numbers and the acks still owed.
 ///
-/// Invariant: bit `s % PACKET_HISTORY` is set iff packet `s` (within `PACKET_HISTORY` of
-/// `latest`) was received; memory is a fixed 128 bytes whatever the peer sends.
+/// Invariants: for `seq` within `PACKET_HISTORY` of `latest`, `received` says whether it
+/// arrived, and `owed_twice`/`owed_once` say how many more ack blocks should cover it; bits
+/// outside that range are clear. Memory is fixed whatever the peer sends.
 #[derive(Debug, Clone)]
 pub(crate) struct ReceivedPackets {
     latest: u16,
-    bits: [u64; WORDS],
+    received: Bits,
+    owed_twice: Bits,
+    owed_once: Bits,
+    owed: usize,
 }
 
 impl ReceivedPackets {
     /// A history in which the peer's first packet will be `first`.
     pub(crate) fn new(first: u16) -> ReceivedPackets {
-        // Pretend the packet before `first` arrived, so `first..` are new and nothing older is
-        // accepted, while the ack fields say nothing real (`ack_bits` is empty).
-        let mut r = ReceivedPackets { latest: first.wrapping_sub(1), bits: [0; WORDS] };
-        r.set(r.latest);
+        // `first - 1` counts as received so that only `first..` is new; acknowledging it is
+        // harmless (the peer never sent it and ignores the ack).
+        let mut r = ReceivedPackets {
+            latest: first.wrapping_sub(1),
+            received: Bits::default(),
+            owed_twice: Bits::default(),
+            owed_once: Bits::default(),
+            owed: 0,
+        };
+        r.received.set(r.latest);
         r
     }
 
-    fn bit(seq: u16) -> (usize, u64) {
-        let i = (seq % PACKET_HISTORY) as usize;
-        (i / 64, 1u64 << (i % 64))
-    }
-
-    fn set(&mut self, seq: u16) {
-        let (w, m) = Self::bit(seq);
-        self.bits[w] |= m;
-    }
-
-    fn clear(&mut self, seq: u16) {
-        let (w, m) = Self::bit(seq);
-        self.bits[w] &= !m;
-    }
-
-    fn is_set(&self, seq: u16) -> bool {
-        let (w, m) = Self::bit(seq);
-        self.bits[w] & m != 0
+    fn in_history(&self, seq: u16) -> bool {
+        self.latest.wrapping_sub(seq) < PACKET_HISTORY
     }
 
     /// Classifies `seq` without recording it.
     pub(crate) fn check(&self, seq: u16) -> Arrival {
         if seq_newer(seq, self.latest) {
-            return Arrival::New;
+            Arrival::New
+        } else if !self.in_history(seq) {
+            Arrival::Stale
+        } else if self.received.get(seq) {
+            Arrival::Duplicate
+        } else {
+            Arrival::New
         }
-        if self.latest.wrapping_sub(seq) >= PACKET_HISTORY {
-            return Arrival::Stale;
-        }
-        if self.is_set(seq) { Arrival::Duplicate } else { Arrival::New }
     }
 
     /// Records `seq`, which [`check`](Self::check) classified as new.
     pub(crate) fn record(&mut self, seq: u16) {
         if seq_newer(seq, self.latest) {
-            let advance = seq.wrapping_sub(self.latest);
-            if advance >= PACKET_HISTORY {
-                self.bits = [0; WORDS];
-            } else {
-                for s in 1..=advance {
-                    self.clear(self.latest.wrapping_add(s));
-                }
+            let advance = seq.wrapping_sub(self.latest).min(PACKET_HISTORY);
+            for s in 1..=advance {
+                let s = seq.wrapping_sub(advance - s);
+                self.received.clear(s);
+                self.owed -= (self.owed_twice.get(s) || self.owed_once.get(s)) as usize;
+                self.owed_twice.clear(s);
+                self.owed_once.clear(s);
             }
             self.latest = seq;
         }
-        self.set(seq);
+        self.received.set(seq);
+        self.owed_twice.set(seq);
+        self.owed += 1;
     }
 
-    /// The `(ack, ack_bits)` pair describing the newest 65 packet numbers.
-    pub(crate) fn ack_fields(&self) -> (u16, u64) {
-        let mut bits = 0u64;
-        for i in 0..64u16 {
-            if self.is_set(self.latest.wrapping_sub(i + 1)) {
-                bits |= 1 << i;
+    /// Whether some received packet is still owed an ack.
+    pub(crate) fn owes_acks(&self) -> bool {
+        self.owed > 0
+    }
+
+    /// The block whose newest packet is `top`, recording that it acknowledged its packets once.
+    fn block(&mut self, top: u16) -> AckBlock {
+        let mut ack_bits = 0u64;
+        for i in 0..=64u16 {
+            let seq = top.wrapping_sub(i);
+            if !self.in_history(seq) || !self.received.get(seq) {
+                continue;
+            }
+            if i > 0 {
+                ack_bits |= 1 << (i - 1);
+            }
+            if self.owed_twice.get(seq) {
+                self.owed_twice.clear(seq);
+                self.owed_once.set(seq);
+            } else if self.owed_once.get(seq) {
+                self.owed_once.clear(seq);
+                self.owed -= 1;
             }
         }
-        (self.latest, bits)
+        AckBlock { ack: top, ack_bits }
+    }
+
+    /// The newest packet still owed an ack and not below `below` (exclusive bound going down).
+    fn newest_owed(&self, below: u16) -> Option<u16> {
+        let mut seq = below;
+        while self.in_history(seq) {
+            if self.owed_twice.get(seq) || self.owed_once.get(seq) {
+                return Some(seq);
+            }
+            let (w, _) = Bits::pos(seq);
+            let word = self.owed_twice.0[w] | self.owed_once.0[w];
+            // Skip a whole empty word at once.
+            seq = if word == 0 && seq % 64 == 63 {
+                seq.wrapping_sub(64)
+            } else {
+                seq.wrapping_sub(1)
+            };
+            if self.latest.wrapping_sub(seq) >= PACKET_HISTORY {
+                break;
+            }
+        }
+        None
+    }
+
+    /// Fills `out` with up to `max` ack blocks: the newest packet first, then older packets
+    /// still owed an ack.
+    pub(crate) fn ack_blocks(&mut self, max: usize, out: &mut Vec<AckBlock>) {
+        out.clear();
+        if max == 0 {
+            return;
+        }
+        let first = self.block(self.latest);
+        out.push(first);
+        let mut below = self.latest.wrapping_sub(65);
+        while out.len() < max && self.owed > 0 {
+            let Some(top) = self.newest_owed(below) else { break };
+            out.push(self.block(top));
+            below = top.wrapping_sub(65);
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn acked(blocks: &[AckBlock], seq: u16) -> bool {
+        blocks.iter().any(|b| {
+            let d = b.ack.wrapping_sub(seq);
+            d == 0 || (1..=64).contains(&d) && b.ack_bits & (1 << (d - 1)) != 0
+        })
+    }
 
     #[test]
     fn detects_duplicates_and_stale_packets_across_wraparound() {
@@ -113,11 +202,27 @@ mod tests {
             assert_eq!(r.check(seq), Arrival::Duplicate);
         }
         assert_eq!(r.check(0xFFF0), Arrival::New);
-        let (ack, bits) = r.ack_fields();
-        assert_eq!(ack, 0xFFF0u16.wrapping_add(38));
-        assert_eq!(bits & 1, 1, "37 arrived");
-        assert_eq!(bits & 2, 0, "36 is missing");
+        let mut blocks = Vec::new();
+        r.ack_blocks(1, &mut blocks);
+        assert_eq!(blocks[0].ack, 0xFFF0u16.wrapping_add(38));
+        assert!(acked(&blocks, 0xFFF0u16.wrapping_add(37)));
+        assert!(!acked(&blocks, 0xFFF0u16.wrapping_add(36)));
         r.record(0xFFF0u16.wrapping_add(38 + PACKET_HISTORY));
         assert_eq!(r.check(0xFFF1), Arrival::Stale);
+    }
+
+    #[test]
+    fn late_packets_far_behind_the_newest_are_acked_twice() {
+        let mut r = ReceivedPackets::new(0);
+        r.record(500);
+        r.record(100);
+        let mut blocks = Vec::new();
+        r.ack_blocks(4, &mut blocks);
+        assert!(acked(&blocks, 500) && acked(&blocks, 100));
+        r.ack_blocks(4, &mut blocks);
+        assert!(acked(&blocks, 100), "second ack of the late packet");
+        assert!(!r.owes_acks());
+        r.ack_blocks(4, &mut blocks);
+        assert_eq!(blocks.len(), 1, "only the newest block once everything is acked twice");
     }
 }

@@ -1,7 +1,8 @@
 //! The game-packet wire format: header, acks and message frames.
 //!
 //! ```text
-//! packet  = type:u8  seq:u16  ack:u16  ack_bits:u64  frame*
+//! packet  = type:u8  seq:u16  ack_count:u8  ack_block{ack_count}  frame*
+//! ack_block = ack:u16  ack_bits:u64
 //! frame   = channel:u24  flags:u8  msg_seq:u16  [frag_index:u16  frag_count:u16]  len:u16  payload
 //! ```
 //! All integers are big-endian. `type` is never zero, so a game packet never starts with
@@ -13,8 +14,16 @@ use bytes::Bytes;
 
 use crate::ChannelId;
 
-/// Bytes in a packet header: type, sequence, ack and the 64-bit ack bitfield.
-pub const PACKET_HEADER_LEN: usize = 1 + 2 + 2 + 8;
+/// Bytes in a packet header before its ack blocks: type, sequence and the block count.
+pub const PACKET_HEADER_BASE_LEN: usize = 1 + 2 + 1;
+/// Bytes in one ack block: a packet number and a 64-bit bitfield.
+pub const ACK_BLOCK_LEN: usize = 2 + 8;
+/// Most ack blocks a packet may carry; more is malformed.
+pub const MAX_ACK_BLOCKS: usize = 32;
+/// Most ack blocks a data packet carries, so every frame size the sender plans for fits.
+pub const MAX_DATA_ACK_BLOCKS: usize = 3;
+/// The longest header of a data packet: [`MAX_DATA_ACK_BLOCKS`] ack blocks.
+pub const MAX_DATA_HEADER_LEN: usize = PACKET_HEADER_BASE_LEN + MAX_DATA_ACK_BLOCKS * ACK_BLOCK_LEN;
 /// Bytes in the header of an unfragmented message frame.
 pub const FRAME_HEADER_LEN: usize = 3 + 1 + 2 + 2;
 /// Bytes in the header of a fragment frame.
@@ -50,17 +59,31 @@ impl PacketType {
     }
 }
 
-/// The fixed part at the start of every game packet.
+/// Acknowledges up to 65 consecutive packet numbers of the peer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AckBlock {
+    /// A packet number received from the peer.
+    pub ack: u16,
+    /// Bit `i` set: packet `ack - 1 - i` was received too.
+    pub ack_bits: u64,
+}
+
+/// The start of every game packet.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PacketHeader {
     /// What follows the header.
     pub packet_type: PacketType,
     /// This packet's number; consecutive packets of one sender count up by one, wrapping.
     pub seq: u16,
-    /// The newest packet number the sender has received from its peer.
-    pub ack: u16,
-    /// Bit `i` set: packet `ack - 1 - i` was received too.
-    pub ack_bits: u64,
+    /// Packets of the peer acknowledged here; the first block names the newest one received.
+    pub acks: Vec<AckBlock>,
+}
+
+impl PacketHeader {
+    /// Bytes this header takes on the wire; frames start there.
+    pub fn encoded_len(&self) -> usize {
+        PACKET_HEADER_BASE_LEN + self.acks.len() * ACK_BLOCK_LEN
+    }
 }
 
 /// Where a frame sits inside a fragmented message.
@@ -103,6 +126,9 @@ pub enum PacketError {
     /// The first byte is not a known packet type.
     #[error("unknown packet type {0:#04x}; only 0x01 (data) and 0x02 (ack) exist in this version")]
     UnknownType(u8),
+    /// More ack blocks than [`MAX_ACK_BLOCKS`].
+    #[error("{0} ack blocks is more than the 32 allowed; split acknowledgements over packets")]
+    TooManyAckBlocks(u8),
     /// An ack packet carries frames.
     #[error("an ack packet must end after its header; send messages in data packets")]
     FramesInAck,
@@ -121,32 +147,57 @@ pub enum PacketError {
     },
 }
 
-/// Reads the header at the start of `datagram`; frames follow at [`PACKET_HEADER_LEN`].
-pub fn decode_header(datagram: &[u8]) -> Result<PacketHeader, PacketError> {
+/// Reads the fixed part of the header at the start of `datagram`: type, sequence number and
+/// the ack blocks (visited by [`ack_blocks`]); frames start at the returned offset.
+pub fn decode_header_fields(datagram: &[u8]) -> Result<(PacketType, u16, usize), PacketError> {
     if datagram.len() >= 3 && datagram[..3] == [0, 0, 0] {
         return Err(PacketError::ZeroMessage);
     }
-    let Some(head) = datagram.get(..PACKET_HEADER_LEN) else {
+    let Some(head) = datagram.get(..PACKET_HEADER_BASE_LEN) else {
         return Err(PacketError::Truncated);
     };
     let packet_type = PacketType::from_byte(head[0]).ok_or(PacketError::UnknownType(head[0]))?;
-    if packet_type == PacketType::Ack && datagram.len() > PACKET_HEADER_LEN {
+    let seq = u16::from_be_bytes([head[1], head[2]]);
+    let blocks = head[3];
+    if blocks as usize > MAX_ACK_BLOCKS {
+        return Err(PacketError::TooManyAckBlocks(blocks));
+    }
+    let end = PACKET_HEADER_BASE_LEN + blocks as usize * ACK_BLOCK_LEN;
+    if datagram.len() < end {
+        return Err(PacketError::Truncated);
+    }
+    if packet_type == PacketType::Ack && datagram.len() > end {
         return Err(PacketError::FramesInAck);
     }
-    Ok(PacketHeader {
-        packet_type,
-        seq: u16::from_be_bytes([head[1], head[2]]),
-        ack: u16::from_be_bytes([head[3], head[4]]),
-        ack_bits: u64::from_be_bytes(head[5..13].try_into().unwrap_or_default()),
+    Ok((packet_type, seq, end))
+}
+
+/// The ack blocks of a datagram whose header [`decode_header_fields`] accepted.
+pub fn ack_blocks(datagram: &[u8]) -> impl Iterator<Item = AckBlock> + '_ {
+    let count = datagram.get(3).copied().unwrap_or(0) as usize;
+    let body = datagram.get(PACKET_HEADER_BASE_LEN..).unwrap_or_default();
+    body.chunks_exact(ACK_BLOCK_LEN).take(count).map(|b| AckBlock {
+        ack: u16::from_be_bytes([b[0], b[1]]),
+        ack_bits: u64::from_be_bytes([b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9]]),
     })
 }
 
-/// Appends the encoding of `header` to `buf`.
-pub fn encode_header(header: &PacketHeader, buf: &mut Vec<u8>) {
-    buf.push(header.packet_type.to_byte());
-    buf.extend_from_slice(&header.seq.to_be_bytes());
-    buf.extend_from_slice(&header.ack.to_be_bytes());
-    buf.extend_from_slice(&header.ack_bits.to_be_bytes());
+/// Reads the whole header at the start of `datagram`.
+pub fn decode_header(datagram: &[u8]) -> Result<PacketHeader, PacketError> {
+    let (packet_type, seq, _) = decode_header_fields(datagram)?;
+    Ok(PacketHeader { packet_type, seq, acks: ack_blocks(datagram).collect() })
+}
+
+/// Appends the encoding of a header to `buf`. At most [`MAX_ACK_BLOCKS`] of `acks` are written.
+pub fn encode_header(packet_type: PacketType, seq: u16, acks: &[AckBlock], buf: &mut Vec<u8>) {
+    let acks = &acks[..acks.len().min(MAX_ACK_BLOCKS)];
+    buf.push(packet_type.to_byte());
+    buf.extend_from_slice(&seq.to_be_bytes());
+    buf.push(acks.len() as u8);
+    for block in acks {
+        buf.extend_from_slice(&block.ack.to_be_bytes());
+        buf.extend_from_slice(&block.ack_bits.to_be_bytes());
+    }
 }
 
 /// Appends one frame: `header` followed by `payload`.
@@ -181,9 +232,9 @@ pub struct FrameIter {
 }
 
 impl FrameIter {
-    /// Frames of `datagram`, which starts with a packet header.
-    pub fn new(datagram: Bytes) -> FrameIter {
-        let pos = PACKET_HEADER_LEN.min(datagram.len());
+    /// Frames of `datagram` starting at byte `offset` (the end of its header).
+    pub fn new(datagram: Bytes, offset: usize) -> FrameIter {
+        let pos = offset.min(datagram.len());
         FrameIter { data: datagram, pos, failed: false }
     }
 
@@ -234,6 +285,9 @@ impl Iterator for FrameIter {
     }
 }
 
+/// A decoded packet: its header and each frame with its payload.
+pub type DecodedPacket = (PacketHeader, Vec<(FrameHeader, Bytes)>);
+
 /// Decodes a whole packet: its header and every frame, or the first error.
 ///
 /// Convenience for tests and tools; the session decodes incrementally without collecting.
@@ -241,6 +295,7 @@ pub fn decode_packet(
     datagram: Bytes,
 ) -> Result<(PacketHeader, Vec<(FrameHeader, Bytes)>), PacketError> {
     let header = decode_header(&datagram)?;
-    let frames = FrameIter::new(datagram).collect::<Result<Vec<_>, _>>()?;
+    let offset = header.encoded_len();
+    let frames = FrameIter::new(datagram, offset).collect::<Result<Vec<_>, _>>()?;
     Ok((header, frames))
 }

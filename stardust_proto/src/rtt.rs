@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::SessionConfig;
+
 /// Smoothed RTT and its variance, updated from ack samples.
 ///
 /// Invariant: [`RttEstimator::rto`] is always within `min_rto..=max_rto`.
@@ -10,19 +12,22 @@ pub(crate) struct RttEstimator {
     smoothed: Duration,
     variance: Duration,
     has_sample: bool,
+    ack_delay: Duration,
     min_rto: Duration,
     max_rto: Duration,
 }
 
 impl RttEstimator {
-    /// An estimator that assumes `initial` until the first sample arrives.
-    pub(crate) fn new(initial: Duration, min_rto: Duration, max_rto: Duration) -> RttEstimator {
+    /// An estimator that assumes `config.initial_rtt` until the first sample arrives.
+    pub(crate) fn new(config: &SessionConfig) -> RttEstimator {
+        let initial = config.initial_rtt;
         RttEstimator {
             smoothed: initial,
             variance: initial / 2,
             has_sample: false,
-            min_rto,
-            max_rto,
+            ack_delay: config.max_ack_delay,
+            min_rto: config.min_rto,
+            max_rto: config.max_rto.max(config.min_rto),
         }
     }
 
@@ -49,10 +54,11 @@ impl RttEstimator {
         self.variance
     }
 
-    /// How long to wait for an ack before resending: `srtt + 4 * rttvar`, clamped.
+    /// How long to wait for an ack before resending: `srtt + 4 * rttvar + max_ack_delay`
+    /// (the peer may hold its ack that long), clamped to `min_rto..=max_rto`.
     pub(crate) fn rto(&self) -> Duration {
         let granular = (self.variance * 4).max(Duration::from_millis(1));
-        (self.smoothed + granular).clamp(self.min_rto, self.max_rto)
+        (self.smoothed + granular + self.ack_delay).clamp(self.min_rto, self.max_rto)
     }
 }
 
@@ -63,14 +69,21 @@ mod tests {
     #[test]
     fn converges_to_a_steady_rtt_and_clamps_the_timeout() {
         let ms = Duration::from_millis;
-        let mut rtt = RttEstimator::new(ms(100), ms(20), ms(2000));
-        assert_eq!(rtt.rto(), ms(300));
+        let config = |initial| SessionConfig {
+            initial_rtt: initial,
+            max_ack_delay: ms(5),
+            min_rto: ms(20),
+            max_rto: ms(2000),
+            ..SessionConfig::default()
+        };
+        let mut rtt = RttEstimator::new(&config(ms(100)));
+        assert_eq!(rtt.rto(), ms(305));
         for _ in 0..200 {
             rtt.sample(ms(40));
         }
         assert!(rtt.smoothed().abs_diff(ms(40)) < ms(1));
-        assert_eq!(rtt.rto(), ms(41));
-        let mut tiny = RttEstimator::new(ms(1), ms(20), ms(2000));
+        assert_eq!(rtt.rto(), ms(46));
+        let mut tiny = RttEstimator::new(&config(ms(1)));
         tiny.sample(Duration::ZERO);
         assert_eq!(tiny.rto(), ms(20));
     }

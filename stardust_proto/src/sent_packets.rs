@@ -1,41 +1,43 @@
 //! Packets sent and not yet resolved: matched against incoming acks, declared lost after the
-//! resend timeout.
+//! resend timeout, and kept a while longer so that a late ack still counts.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use crate::send_queue::PieceRef;
 
-/// Most packets tracked at once; beyond it the oldest is declared lost. Keeps memory bounded
-/// when the peer stops acknowledging.
+/// Most packets tracked at once; beyond it the oldest are declared lost and forgotten. Keeps
+/// memory bounded when the peer stops acknowledging.
 const MAX_TRACKED: usize = 4096;
+/// A packet declared lost is remembered for this many resend timeouts after it was sent, so
+/// an ack that was merely slow still acknowledges its frames and still measures the RTT.
+const LINGER_RTOS: u32 = 3;
+/// Weight of one packet in the exponentially smoothed loss estimate.
+const LOSS_WEIGHT: f64 = 1.0 / 64.0;
 
 #[derive(Debug)]
 struct SentPacket {
     sent_at: Instant,
     ack_eliciting: bool,
     acked: bool,
+    lost: bool,
     pieces: Vec<PieceRef>,
-}
-
-/// The outcome of matching one ack against the tracked packets.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Acked {
-    /// When the packet was sent (for an RTT sample).
-    pub(crate) sent_at: Instant,
-    /// Whether it was a data packet (counts toward the loss estimate).
-    pub(crate) ack_eliciting: bool,
 }
 
 /// Sent packets indexed by sequence number.
 ///
-/// Invariant: `packets[i]` is packet `base_seq + i`; the front is never acked or an ack-only
-/// packet (those are popped as soon as they reach it).
+/// Invariants: `packets[i]` is packet `base_seq + i`; every packet before index `scan` is
+/// acked, lost or an ack-only packet; `loss` is in `0.0..=1.0`.
 #[derive(Debug, Default)]
 pub(crate) struct SentPackets {
     base_seq: u16,
     packets: VecDeque<SentPacket>,
+    scan: usize,
     pool: Vec<Vec<PieceRef>>,
+    /// Exponentially smoothed fraction of data packets never acknowledged.
+    pub(crate) loss: f64,
+    /// Data packets forgotten without ever being acknowledged.
+    pub(crate) lost_total: u64,
 }
 
 impl SentPackets {
@@ -44,15 +46,10 @@ impl SentPackets {
         self.pool.pop().unwrap_or_default()
     }
 
-    /// Returns an unused pieces vector to the pool.
-    pub(crate) fn recycle_pieces(&mut self, pieces: Vec<PieceRef>) {
-        Self::recycle(&mut self.pool, pieces);
-    }
-
-    fn recycle(pool: &mut Vec<Vec<PieceRef>>, mut pieces: Vec<PieceRef>) {
-        if pool.len() < 256 {
+    fn recycle(&mut self, mut pieces: Vec<PieceRef>) {
+        if self.pool.len() < 256 {
             pieces.clear();
-            pool.push(pieces);
+            self.pool.push(pieces);
         }
     }
 
@@ -68,40 +65,59 @@ impl SentPackets {
             self.base_seq = seq;
         }
         debug_assert_eq!(seq, self.base_seq.wrapping_add(self.packets.len() as u16));
-        self.packets.push_back(SentPacket { sent_at, ack_eliciting, acked: false, pieces });
-        self.trim();
+        let packet = SentPacket { sent_at, ack_eliciting, acked: false, lost: false, pieces };
+        self.packets.push_back(packet);
+        self.forget(None);
     }
 
-    fn trim(&mut self) {
-        while self.packets.front().is_some_and(|p| p.acked || !p.ack_eliciting) {
-            if let Some(p) = self.packets.pop_front() {
-                Self::recycle(&mut self.pool, p.pieces);
+    /// Pops resolved packets from the front: acked and ack-only ones always, lost ones once
+    /// they are older than the linger time (`Some((now, rto))`) or beyond the tracking limit.
+    fn forget(&mut self, linger: Option<(Instant, Duration)>) {
+        while let Some(front) = self.packets.front() {
+            let lost_long_ago = front.lost
+                && linger.is_some_and(|(now, rto)| front.sent_at + rto * LINGER_RTOS <= now);
+            let over_limit = self.packets.len() > MAX_TRACKED && self.scan > 0;
+            if !(front.acked || !front.ack_eliciting || lost_long_ago || over_limit) {
+                break;
             }
+            let Some(p) = self.packets.pop_front() else { break };
+            if p.ack_eliciting {
+                let sample = if p.acked { 0.0 } else { 1.0 };
+                self.loss += (sample - self.loss) * LOSS_WEIGHT;
+                self.lost_total += !p.acked as u64;
+            }
+            self.recycle(p.pieces);
             self.base_seq = self.base_seq.wrapping_add(1);
+            self.scan = self.scan.saturating_sub(1);
         }
     }
 
     /// Matches an ack for packet `seq`; calls `on_piece` for each reliable frame it carried.
-    /// Returns `None` if the packet is unknown or was already acknowledged.
-    pub(crate) fn on_ack(&mut self, seq: u16, mut on_piece: impl FnMut(PieceRef)) -> Option<Acked> {
+    /// Returns when the packet was sent if this is its first ack (`None` for unknown, ack-only
+    /// or already acknowledged packets).
+    pub(crate) fn on_ack(
+        &mut self,
+        seq: u16,
+        mut on_piece: impl FnMut(PieceRef),
+    ) -> Option<Instant> {
         let offset = seq.wrapping_sub(self.base_seq) as usize;
         let packet = self.packets.get_mut(offset)?;
-        if packet.acked {
+        if packet.acked || !packet.ack_eliciting {
             return None;
         }
         packet.acked = true;
         for &piece in &packet.pieces {
             on_piece(piece);
         }
-        let acked = Acked { sent_at: packet.sent_at, ack_eliciting: packet.ack_eliciting };
+        let sent_at = packet.sent_at;
         if offset == 0 {
-            self.trim();
+            self.forget(None);
         }
-        Some(acked)
+        Some(sent_at)
     }
 
-    /// Declares lost every packet unacknowledged for `rto` (or beyond the tracking limit),
-    /// calling `on_piece` for each reliable frame it carried. Returns how many were lost.
+    /// Declares lost every data packet unacknowledged for `rto` (or beyond the tracking
+    /// limit), calling `on_piece` for each reliable frame it carried. Returns how many.
     pub(crate) fn detect_lost(
         &mut self,
         now: Instant,
@@ -109,26 +125,29 @@ impl SentPackets {
         mut on_piece: impl FnMut(PieceRef),
     ) -> u64 {
         let mut lost = 0;
-        while let Some(front) = self.packets.front() {
-            let expired = front.sent_at + rto <= now || self.packets.len() > MAX_TRACKED;
-            if !expired {
+        let len = self.packets.len();
+        while let Some(p) = self.packets.get_mut(self.scan) {
+            let over_limit = len - self.scan > MAX_TRACKED;
+            if p.sent_at + rto > now && !over_limit {
                 break;
             }
-            if let Some(p) = self.packets.pop_front() {
+            if p.ack_eliciting && !p.acked && !p.lost {
+                p.lost = true;
+                lost += 1;
                 for &piece in &p.pieces {
                     on_piece(piece);
                 }
-                Self::recycle(&mut self.pool, p.pieces);
             }
-            self.base_seq = self.base_seq.wrapping_add(1);
-            lost += 1;
-            self.trim();
+            self.scan += 1;
         }
+        self.forget(Some((now, rto)));
         lost
     }
 
-    /// When the oldest unresolved data packet will be declared lost.
+    /// When `detect_lost` or the forgetting of lingering packets next has work.
     pub(crate) fn loss_deadline(&self, rto: Duration) -> Option<Instant> {
-        self.packets.front().map(|p| p.sent_at + rto)
+        let declare = self.packets.get(self.scan).map(|p| p.sent_at + rto);
+        let forget = self.packets.front().filter(|p| p.lost).map(|p| p.sent_at + rto * LINGER_RTOS);
+        declare.into_iter().chain(forget).min()
     }
 }

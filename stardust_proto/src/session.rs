@@ -10,8 +10,9 @@ use crate::channel_table::ChannelTable;
 use crate::fragment::{Insert, Reassembler};
 use crate::ordering::{ChannelRecv, Verdict};
 use crate::packet::{
-    FRAGMENT_FRAME_HEADER_LEN, FRAME_HEADER_LEN, FrameHeader, FrameIter, PACKET_HEADER_LEN,
-    PacketError, PacketHeader, PacketType, decode_header, encode_header,
+    ACK_BLOCK_LEN, AckBlock, FRAGMENT_FRAME_HEADER_LEN, FRAME_HEADER_LEN, FrameHeader, FrameIter,
+    MAX_ACK_BLOCKS, MAX_DATA_ACK_BLOCKS, MAX_DATA_HEADER_LEN, PACKET_HEADER_BASE_LEN, PacketError,
+    PacketType, ack_blocks, decode_header_fields, encode_header,
 };
 use crate::rtt::RttEstimator;
 use crate::send_error::SendError;
@@ -23,12 +24,6 @@ use crate::{ChannelId, Reliability};
 
 /// Data packets received before an ack is sent without waiting for `max_ack_delay`.
 const ACK_IMMEDIATELY_AFTER: u32 = 2;
-/// Data packets received between two ack snapshots (see `ack_snapshots`).
-const ACK_SNAPSHOT_EVERY: u32 = 32;
-/// Most ack snapshots kept waiting for `poll_transmit`.
-const MAX_ACK_SNAPSHOTS: usize = 64;
-/// Weight of one packet in the exponentially smoothed loss estimate.
-const LOSS_WEIGHT: f64 = 1.0 / 64.0;
 /// How often incomplete unreliable messages are swept.
 const FRAGMENT_SWEEP: Duration = Duration::from_millis(100);
 
@@ -63,10 +58,8 @@ pub struct Session {
     in_flight: usize,
     ack_pending: u32,
     ack_deadline: Option<Instant>,
-    since_snapshot: u32,
-    /// Ack fields captured while many data packets arrived between two `poll_transmit` calls, so
-    /// that every packet gets acknowledged even beyond the 65 packets one header describes.
-    ack_snapshots: VecDeque<(u16, u64)>,
+    /// Reused buffer for the ack blocks of the packet being built.
+    blocks: Vec<AckBlock>,
     last_sent: Instant,
     last_received: Instant,
     next_sweep: Instant,
@@ -86,8 +79,8 @@ impl Session {
     ) -> Session {
         let mut config = config;
         config.mtu = config.mtu.clamp(256, 65507);
-        let single_frame_max = config.mtu - PACKET_HEADER_LEN - FRAME_HEADER_LEN;
-        let fragment_size = config.mtu - PACKET_HEADER_LEN - FRAGMENT_FRAME_HEADER_LEN;
+        let single_frame_max = config.mtu - MAX_DATA_HEADER_LEN - FRAME_HEADER_LEN;
+        let fragment_size = config.mtu - MAX_DATA_HEADER_LEN - FRAGMENT_FRAME_HEADER_LEN;
         let send = channels
             .iter()
             .map(|(id, c)| SendQueue::new(id, c.reliability == Reliability::Reliable))
@@ -96,7 +89,7 @@ impl Session {
         let mut send_order: Vec<u32> = (0..channels.len() as u32).collect();
         let configs: Vec<_> = channels.iter().map(|(_, c)| c).collect();
         send_order.sort_by_key(|&i| std::cmp::Reverse(configs[i as usize].priority));
-        let rtt = RttEstimator::new(config.initial_rtt, config.min_rto, config.max_rto);
+        let rtt = RttEstimator::new(&config);
         let stats = SessionStats {
             rtt: rtt.smoothed(),
             rtt_variance: rtt.variance(),
@@ -121,8 +114,7 @@ impl Session {
             in_flight: 0,
             ack_pending: 0,
             ack_deadline: None,
-            since_snapshot: 0,
-            ack_snapshots: VecDeque::new(),
+            blocks: Vec::new(),
             last_sent: now,
             last_received: now,
             next_sweep: now + FRAGMENT_SWEEP,
@@ -177,30 +169,22 @@ impl Session {
         if datagram.len() > self.config.max_incoming_datagram {
             return Err(DropReason::Oversized);
         }
-        let header = decode_header(datagram).map_err(drop_reason)?;
+        let (packet_type, seq, frames_at) = decode_header_fields(datagram).map_err(drop_reason)?;
         let data = Bytes::copy_from_slice(datagram);
-        self.validate_frames(&data)?;
-        match self.received.check(header.seq) {
-            Arrival::New => self.received.record(header.seq),
+        self.validate_frames(&data, frames_at)?;
+        match self.received.check(seq) {
+            Arrival::New => self.received.record(seq),
             Arrival::Duplicate => return Err(DropReason::DuplicatePacket),
             Arrival::Stale => return Err(DropReason::StalePacket),
         }
         self.last_received = now;
         self.stats.packets_received += 1;
         self.stats.bytes_received += datagram.len() as u64;
-        self.process_acks(now, &header);
-        if header.packet_type == PacketType::Data {
+        self.process_acks(now, datagram);
+        if packet_type == PacketType::Data {
             self.ack_pending += 1;
             self.ack_deadline.get_or_insert(now + self.config.max_ack_delay);
-            self.since_snapshot += 1;
-            if self.since_snapshot >= ACK_SNAPSHOT_EVERY {
-                self.since_snapshot = 0;
-                if self.ack_snapshots.len() == MAX_ACK_SNAPSHOTS {
-                    self.ack_snapshots.pop_front();
-                }
-                self.ack_snapshots.push_back(self.received.ack_fields());
-            }
-            for frame in FrameIter::new(data) {
+            for frame in FrameIter::new(data, frames_at) {
                 let Ok((frame, payload)) = frame else { break };
                 self.receive_frame(now, frame, payload);
             }
@@ -211,9 +195,9 @@ impl Session {
 
     /// Checks every frame before anything is applied, so a packet is taken whole or not at all
     /// (an acknowledged packet must never have lost a reliable frame).
-    fn validate_frames(&self, data: &Bytes) -> Result<(), DropReason> {
+    fn validate_frames(&self, data: &Bytes, frames_at: usize) -> Result<(), DropReason> {
         let over_cap = self.buffered > self.config.receive_buffer;
-        for frame in FrameIter::new(data.clone()) {
+        for frame in FrameIter::new(data.clone(), frames_at) {
             let (frame, payload) = frame.map_err(drop_reason)?;
             let index = self.channels.index_of(frame.channel).ok_or(DropReason::UnknownChannel)?;
             let Some(config) = self.channels.get(frame.channel) else {
@@ -277,34 +261,27 @@ impl Session {
         self.stats.messages_received += delivered;
     }
 
-    fn process_acks(&mut self, now: Instant, header: &PacketHeader) {
-        let mut newest_sample = None;
-        let mut acked_data = 0u32;
-        for i in 0..=64u16 {
-            if i > 0 && header.ack_bits & (1 << (i - 1)) == 0 {
-                continue;
-            }
-            let seq = header.ack.wrapping_sub(i);
-            let (send, in_flight) = (&mut self.send, &mut self.in_flight);
-            let acked = self.sent.on_ack(seq, |piece| {
-                if let Some(q) = send.get_mut(piece.channel as usize)
-                    && let Some(len) = q.on_ack(piece.unit)
-                {
-                    *in_flight -= len;
+    fn process_acks(&mut self, now: Instant, datagram: &[u8]) {
+        for block in ack_blocks(datagram) {
+            for i in 0..=64u16 {
+                if i > 0 && block.ack_bits & (1 << (i - 1)) == 0 {
+                    continue;
                 }
-            });
-            if let Some(acked) = acked {
-                acked_data += acked.ack_eliciting as u32;
-                if i == 0 {
-                    newest_sample = Some(acked.sent_at);
+                let (send, in_flight) = (&mut self.send, &mut self.in_flight);
+                let first_ack = self.sent.on_ack(block.ack.wrapping_sub(i), |piece| {
+                    if let Some(q) = send.get_mut(piece.channel as usize)
+                        && let Some(len) = q.on_ack(piece.unit)
+                    {
+                        *in_flight -= len;
+                    }
+                });
+                // Every packet's first ack leaves the peer within its ack delay of arrival, so
+                // each one is an RTT sample (sampling only the newest would favour packets
+                // that jitter delivered early).
+                if let Some(sent_at) = first_ack {
+                    self.rtt.sample(now.saturating_duration_since(sent_at));
                 }
             }
-        }
-        if let Some(sent_at) = newest_sample {
-            self.rtt.sample(now.saturating_duration_since(sent_at));
-        }
-        for _ in 0..acked_data {
-            self.stats.packet_loss *= 1.0 - LOSS_WEIGHT;
         }
         self.refresh_rtt_stats();
     }
@@ -323,10 +300,9 @@ impl Session {
                 q.on_lost(piece.unit);
             }
         });
-        self.stats.packets_lost += lost;
-        for _ in 0..lost {
-            self.stats.packet_loss = self.stats.packet_loss * (1.0 - LOSS_WEIGHT) + LOSS_WEIGHT;
-        }
+        self.stats.packets_declared_lost += lost;
+        self.stats.packets_lost = self.sent.lost_total;
+        self.stats.packet_loss = self.sent.loss;
     }
 
     fn sweep(&mut self, now: Instant) {
@@ -346,49 +322,45 @@ impl Session {
         self.now = now;
         self.detect_lost(now);
         buf.clear();
-        if let Some((ack, ack_bits)) = self.ack_snapshots.pop_front() {
-            let header =
-                PacketHeader { packet_type: PacketType::Ack, seq: self.next_seq, ack, ack_bits };
-            encode_header(&header, buf);
-            self.sent.push(self.next_seq, now, false, Vec::new());
-            self.finish_transmit(now, buf.len(), false);
-            return true;
-        }
-        let (ack, ack_bits) = self.received.ack_fields();
-        let mut header =
-            PacketHeader { packet_type: PacketType::Data, seq: self.next_seq, ack, ack_bits };
-        encode_header(&header, buf);
-        let mut pieces = self.sent.take_pieces();
-        let mut frames = 0;
-        for &index in &self.send_order {
-            let outcome = self.send[index as usize].fill(
-                index,
-                buf,
-                self.config.mtu,
-                &mut self.in_flight,
-                self.config.send_window,
-                &mut pieces,
-            );
-            frames += outcome.frames;
-            self.stats.frames_resent += outcome.resent;
-            if buf.len() + FRAME_HEADER_LEN >= self.config.mtu {
-                break;
-            }
-        }
-        let ack_due = self.ack_pending >= ACK_IMMEDIATELY_AFTER
-            || self.ack_deadline.is_some_and(|d| d <= now);
+        let (in_flight, window) = (self.in_flight, self.config.send_window);
+        let has_data = self.send.iter().any(|q| q.has_work(in_flight, window));
+        let ack_due = self.received.owes_acks()
+            && (self.ack_pending >= ACK_IMMEDIATELY_AFTER
+                || self.ack_deadline.is_some_and(|d| d <= now));
         let keepalive_due = now >= self.last_sent + self.config.keepalive_interval;
-        if frames == 0 && !keepalive_due {
-            if !ack_due {
-                self.sent.recycle_pieces(pieces);
-                buf.clear();
-                return false;
-            }
-            header.packet_type = PacketType::Ack;
-            buf[0] = header.packet_type.to_byte();
+        if !has_data && !ack_due && !keepalive_due {
+            return false;
         }
-        let eliciting = header.packet_type == PacketType::Data;
-        self.sent.push(self.next_seq, now, eliciting, pieces);
+        let packet_type =
+            if has_data || keepalive_due { PacketType::Data } else { PacketType::Ack };
+        let max_blocks = match packet_type {
+            PacketType::Data => MAX_DATA_ACK_BLOCKS,
+            PacketType::Ack => {
+                MAX_ACK_BLOCKS.min((self.config.mtu - PACKET_HEADER_BASE_LEN) / ACK_BLOCK_LEN)
+            }
+        };
+        let mut blocks = std::mem::take(&mut self.blocks);
+        self.received.ack_blocks(max_blocks, &mut blocks);
+        encode_header(packet_type, self.next_seq, &blocks, buf);
+        self.blocks = blocks;
+        let mut pieces = self.sent.take_pieces();
+        if packet_type == PacketType::Data {
+            for &index in &self.send_order {
+                let outcome = self.send[index as usize].fill(
+                    index,
+                    buf,
+                    self.config.mtu,
+                    &mut self.in_flight,
+                    self.config.send_window,
+                    &mut pieces,
+                );
+                self.stats.frames_resent += outcome.resent;
+                if buf.len() + FRAME_HEADER_LEN >= self.config.mtu {
+                    break;
+                }
+            }
+        }
+        self.sent.push(self.next_seq, now, packet_type == PacketType::Data, pieces);
         self.finish_transmit(now, buf.len(), true);
         true
     }
@@ -415,8 +387,7 @@ impl Session {
     /// `None` never happens in practice (the keep-alive is always scheduled).
     pub fn poll_timeout(&self) -> Option<Instant> {
         let (in_flight, window) = (self.in_flight, self.config.send_window);
-        if !self.ack_snapshots.is_empty()
-            || self.ack_pending >= ACK_IMMEDIATELY_AFTER
+        if (self.ack_pending >= ACK_IMMEDIATELY_AFTER && self.received.owes_acks())
             || self.send.iter().any(|q| q.has_work(in_flight, window))
         {
             return Some(self.now);

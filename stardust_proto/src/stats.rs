@@ -109,8 +109,11 @@ pub struct SessionStats {
     pub messages_received: u64,
     /// Reliable frames (messages or fragments) sent again after a loss.
     pub frames_resent: u64,
-    /// Data packets declared lost.
+    /// Data packets never acknowledged (counted once they are forgotten).
     pub packets_lost: u64,
+    /// Data packets whose frames were scheduled for resending after the resend timeout
+    /// (includes packets whose ack came later).
+    pub packets_declared_lost: u64,
     /// Reliable payload bytes currently in flight.
     pub bytes_in_flight: usize,
     /// Dropped input per reason.
