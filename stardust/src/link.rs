@@ -199,21 +199,22 @@ fn send_one(
     stats: &mut PeerStats,
     local_protocol: u64,
 ) {
+    let remote = 1 - link.side;
+    if !link.hello_sent {
+        // First, whatever the state: the remote end needs our hello to connect, or to see
+        // for itself that the protocols differ.
+        lock_queue(&link.pipe, remote).push(Packet::Hello { protocol: local_protocol });
+        link.hello_sent = true;
+    }
     if matches!(state, PeerState::Disconnected(_)) {
         outbox.clear();
         return;
     }
     let closing = matches!(state, PeerState::Closing(_));
-    if link.hello_sent && outbox.is_empty() && !closing {
+    if outbox.is_empty() && !closing {
         return;
     }
-    let remote = 1 - link.side;
     let mut queue = lock_queue(&link.pipe, remote);
-    if !link.hello_sent {
-        // First, even if this end is already connected, so that the remote end connects too.
-        queue.push(Packet::Hello { protocol: local_protocol });
-        link.hello_sent = true;
-    }
     let mut bytes = 0;
     queue.extend(outbox.drain().map(|(channel, payload)| {
         bytes += payload.len() as u64 + MESSAGE_OVERHEAD;

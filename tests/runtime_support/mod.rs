@@ -84,10 +84,22 @@ pub fn is_connected(app: &App, peer: Entity) -> bool {
     app.world().get::<PeerState>(peer).is_some_and(PeerState::is_connected)
 }
 
-/// Runs `f` as a one-shot system in `app` (e.g. to send with a `ChannelWriter`), then
-/// applies its buffers.
-pub fn run_once<M>(app: &mut App, f: impl IntoSystem<(), (), M> + 'static) {
-    app.world_mut().run_system_once(f).expect("one-shot system runs");
+/// Runs `f` as a one-shot system in `app` (e.g. to send with a `ChannelWriter`), applies
+/// its buffers and returns its output.
+pub fn run_once<O: 'static, M>(app: &mut App, f: impl IntoSystem<(), O, M> + 'static) -> O {
+    app.world_mut().run_system_once(f).expect("one-shot system runs")
 }
 
 use bevy::ecs::system::RunSystemOnce;
+
+/// Spawns a peer that no transport drives, already `Connected`: the test plays the
+/// transport by filling its inbox and reading its outbox.
+pub fn spawn_bare_peer(app: &mut App) -> Entity {
+    app.world_mut().spawn((Peer, PeerState::Connected)).id()
+}
+
+/// Plays a transport: queues `payload` on `channel` in `peer`'s inbox.
+pub fn inject(app: &mut App, peer: Entity, channel: ChannelId, payload: &[u8]) {
+    let mut inbox = app.world_mut().get_mut::<stardust::messages::PeerInbox>(peer).unwrap();
+    inbox.push(channel, bytes::Bytes::copy_from_slice(payload));
+}

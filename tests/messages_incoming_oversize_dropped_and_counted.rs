@@ -1,0 +1,28 @@
+//! An incoming message larger than its channel's `max_size` is dropped and counted, and
+//! never reaches a reader.
+
+// Written like game code: Bevy system params without `'_` lifetimes.
+#![allow(elided_lifetimes_in_paths)]
+
+mod runtime_support;
+
+use bevy::prelude::*;
+use runtime_support::{Moves, Received, inject, spawn_bare_peer};
+use stardust::prelude::*;
+use stardust::stats::RuntimeStats;
+
+#[test]
+fn incoming_oversize_messages_are_dropped_and_counted() {
+    let mut app = runtime_support::app();
+    let peer = spawn_bare_peer(&mut app);
+    // Moves has max_size = 64.
+    inject(&mut app, peer, Moves::ID, &[1; 64]);
+    inject(&mut app, peer, Moves::ID, &[2; 65]);
+    app.update();
+
+    let stats = app.world().get::<PeerStats>(peer).unwrap();
+    assert_eq!(stats.dropped_oversize, 1);
+    assert_eq!(app.world().resource::<RuntimeStats>().dropped_oversize, 1);
+    let received = &app.world().resource::<Received<Moves>>().messages;
+    assert_eq!(received, &vec![(peer, vec![1; 64])]);
+}
