@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::handshake::ListenerIdentity;
 use crate::reason::ReasonCode;
@@ -203,7 +203,8 @@ impl Endpoint {
                 replaces_existing,
             }),
             Err(code) => {
-                let rejected = Rejected { ack: Some(request.seq), code, data: Value::Null };
+                let data = self.reject_detail(code);
+                let rejected = Rejected { ack: Some(request.seq), code, data };
                 self.send_reject(rejected, datagram.len(), reply)
             }
         }
@@ -242,6 +243,17 @@ impl Endpoint {
     ) {
         let rejected = Rejected { ack: Some(request.request.seq), code, data };
         self.send_reject(rejected, request.size, reply);
+    }
+
+    /// What the client needs to know to fix a rejection: the listener's side of the mismatch.
+    /// Nothing here is secret: transport version and protocol hash are fixed by the game build.
+    fn reject_detail(&self, code: ReasonCode) -> Value {
+        match code {
+            ReasonCode::INCOMPATIBLE_VERSION => json!({ "version": self.config.transport_version }),
+            ReasonCode::PROTOCOL_HASH_MISMATCH => json!({ "hash": self.config.protocol_hash }),
+            ReasonCode::FULL => json!({ "max_peers": self.config.max_peers }),
+            _ => Value::Null,
+        }
     }
 
     fn send_reject(&mut self, rejected: Rejected, limit: usize, reply: &mut Vec<u8>) -> Handled {

@@ -392,9 +392,9 @@ mod tests {
                 ZeroMessage::Rejected(Rejected {
                     ack: Some(4660),
                     code: ReasonCode::PROTOCOL_HASH_MISMATCH,
-                    data: Value::Null,
+                    data: serde_json::json!({"hash": 0x0123_4567_89ab_cdef_u64}),
                 }),
-                br#"{"type":2,"ack":4660,"code":4,"data":null}"#,
+                br#"{"type":2,"ack":4660,"code":4,"data":{"hash":81985529216486895}}"#,
             ),
             (
                 ZeroMessage::Close(Close { code: ReasonCode::CLOSED, data: Value::Null }),

@@ -43,11 +43,14 @@ fn transport_version_and_hash_are_checked_in_order() {
     let all_wrong = Request { transport_id: 11, transport_version: 3, protocol_hash: 31, seq: 1 };
     assert_eq!(rejection(&mut endpoint, addr(1), all_wrong).code, ReasonCode::UNKNOWN_TRANSPORT);
     let r = Request { transport_version: 3, protocol_hash: 31, ..good(2) };
-    assert_eq!(rejection(&mut endpoint, addr(1), r).code, ReasonCode::INCOMPATIBLE_VERSION);
+    let rejected = rejection(&mut endpoint, addr(1), r);
+    assert_eq!(rejected.code, ReasonCode::INCOMPATIBLE_VERSION);
+    assert_eq!(rejected.data, json!({"version": 2}));
     let r = Request { protocol_hash: 31, ..good(3) };
     let rejected = rejection(&mut endpoint, addr(1), r);
     assert_eq!(rejected.code, ReasonCode::PROTOCOL_HASH_MISMATCH);
     assert_eq!(rejected.ack, Some(3));
+    assert_eq!(rejected.data, json!({"hash": 30}));
     assert_eq!(endpoint.peer_count(), 0);
 }
 
@@ -65,7 +68,8 @@ fn a_closed_door_and_a_full_house_are_told_apart() {
         panic!("a good request from a new peer must be offered to the caller");
     };
     endpoint.accept(request, 4000, 77, &mut reply);
-    assert_eq!(rejection(&mut endpoint, addr(2), good(5)).code, ReasonCode::FULL);
+    let rejected = rejection(&mut endpoint, addr(2), good(5));
+    assert_eq!((rejected.code, rejected.data), (ReasonCode::FULL, json!({"max_peers": 1})));
 
     endpoint.forget(addr(1));
     let Handled::Request(_) = endpoint.handle(addr(2), &datagram, &mut reply) else {

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use conn_pair::{PROTOCOL_HASH, Pair, endpoint_config, request};
 use netsim::{LinkConfig, NetSim};
-use serde_json::Value;
+use serde_json::json;
 use stardust_proto::{ConnectionConfig, ConnectionEvent, ReasonCode};
 
 #[test]
@@ -29,7 +29,11 @@ fn protocol_hash_mismatch_is_rejected_at_the_requesting_side() {
     assert!(ended, "the client never learned it was rejected");
     assert_eq!(
         pair.client_events,
-        [ConnectionEvent::Rejected { code: ReasonCode::PROTOCOL_HASH_MISMATCH, data: Value::Null }]
+        [ConnectionEvent::Rejected {
+            code: ReasonCode::PROTOCOL_HASH_MISMATCH,
+            // The listener's hash, so the user can see which build the server runs.
+            data: json!({ "hash": PROTOCOL_HASH }),
+        }]
     );
     assert!(pair.server.is_none());
     assert_eq!(pair.endpoint.peer_count(), 0);
