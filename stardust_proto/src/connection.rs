@@ -51,6 +51,46 @@ enum Phase {
 /// Invariants: datagrams starting with `00 00 00` go to the connection protocol, all others to
 /// the session; bad input of either kind is dropped and counted, never a panic or an error;
 /// every connection ends in exactly one terminal event.
+///
+/// # Example: a client and a listener, with the network replaced by direct calls
+/// ```
+/// use std::net::SocketAddr;
+/// use std::time::Instant;
+/// use bytes::Bytes;
+/// use stardust_proto::zero::Request;
+/// use stardust_proto::*;
+///
+/// let chat = ChannelId::new(7).unwrap();
+/// let channels = ChannelTable::new([(chat, ChannelConfig::new(Reliability::Reliable, Ordering::Ordered))]).unwrap();
+/// let now = Instant::now();
+/// let (transport_id, transport_version, protocol_hash) = (1, 1, 0xABCD);
+///
+/// // The listener, on its listen port.
+/// let mut endpoint = Endpoint::new(EndpointConfig {
+///     transport_id, transport_version, protocol_hash, max_peers: 16, accepting: true,
+/// });
+/// // The client: `seq` should be random.
+/// let request = Request { transport_id, transport_version, protocol_hash, seq: 0x1234 };
+/// let mut client = Connection::connect(ConnectionConfig::default(), channels.clone(), request, now);
+///
+/// let (mut datagram, mut reply) = (Vec::new(), Vec::new());
+/// assert!(client.poll_transmit(now, &mut datagram)); // the request, for the listen port
+/// let from: SocketAddr = "127.0.0.1:50000".parse().unwrap();
+/// let Handled::Request(incoming) = endpoint.handle(from, &datagram, &mut reply) else { panic!() };
+/// // The caller picks the data port (e.g. the least loaded) and a random sequence number.
+/// let peer = endpoint.accept(incoming, 40001, 0x5678, &mut reply);
+/// let mut server = Connection::accepted(ConnectionConfig::default(), channels, now, &peer);
+/// client.handle_datagram(now, &reply); // the accept, back to the client
+/// assert_eq!(client.poll_event(), Some(ConnectionEvent::Connected { port: 40001 }));
+/// assert_eq!(server.poll_event(), Some(ConnectionEvent::Connected { port: 40001 }));
+///
+/// // From now on the client sends to port 40001.
+/// client.send(chat, Bytes::from_static(b"hello")).unwrap();
+/// while client.poll_transmit(now, &mut datagram) {
+///     server.handle_datagram(now, &datagram);
+/// }
+/// assert_eq!(server.poll_message(), Some((chat, Bytes::from_static(b"hello"))));
+/// ```
 #[derive(Debug)]
 pub struct Connection {
     config: ConnectionConfig,
