@@ -7,7 +7,9 @@ use serde_json::{Value, json};
 
 use crate::handshake::ListenerIdentity;
 use crate::reason::ReasonCode;
-use crate::zero::{Accepted, REQUEST_MIN_SIZE, Rejected, Request, ZeroMessage, is_zero_message};
+use crate::zero::{
+    Accepted, REQUEST_MIN_SIZE, Rejected, Request, ZeroDecodeError, ZeroMessage, is_zero_message,
+};
 use crate::zero_stats::{ZeroDropReason, ZeroStats};
 
 /// How a listener decides on connection requests.
@@ -162,6 +164,7 @@ impl Endpoint {
         let request = match ZeroMessage::decode(datagram) {
             Ok(ZeroMessage::Request(request)) => request,
             Ok(_) => return self.dropped(ZeroDropReason::Unexpected),
+            Err(ZeroDecodeError::Oversized) => return self.dropped(ZeroDropReason::Oversized),
             Err(error) => {
                 self.stats.zero.drop(error);
                 let malformed =

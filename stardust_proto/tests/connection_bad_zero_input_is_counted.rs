@@ -94,6 +94,7 @@ fn the_listener_counts_each_reason_and_answers_only_long_requests() {
         (zero(r#"{"type":0}"#), Some(R::RequestTooSmall)),
         (padded(r#"{"type":0,"transport":1"#), None), // truncated: answered "malformed"
         (padded(r#"{"type":3,"code":0}"#), Some(R::Unexpected)),
+        (vec![0; ZERO_MAX_SIZE + 1], Some(R::Oversized)),
         (padded(r#"{"type":0,"transport":1,"version":1,"hash":1,"seq":1.5}"#), None),
     ];
     for (datagram, drop) in &cases {
@@ -111,6 +112,7 @@ fn the_listener_counts_each_reason_and_answers_only_long_requests() {
             (R::Truncated, 1),
             (R::Unexpected, 1),
             (R::WrongFields, 1),
+            (R::Oversized, 1),
         ],
     );
     assert_eq!(endpoint.stats().rejected, 2);
