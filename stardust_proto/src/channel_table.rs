@@ -1,6 +1,5 @@
 //! The set of channels both peers agreed on.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::{ChannelConfig, ChannelId};
@@ -16,7 +15,8 @@ pub struct ChannelTable {
 #[derive(Debug)]
 struct TableInner {
     entries: Vec<(ChannelId, ChannelConfig)>,
-    index: HashMap<ChannelId, usize>,
+    /// `(id, position in entries)`, sorted by id: found by binary search on the hot path.
+    sorted: Vec<(ChannelId, usize)>,
 }
 
 /// Why a list of channels cannot form a [`ChannelTable`].
@@ -45,16 +45,15 @@ impl ChannelTable {
         if entries.len() > u16::MAX as usize {
             return Err(ChannelTableError::TooMany(entries.len()));
         }
-        let mut index = HashMap::with_capacity(entries.len());
-        for (i, (id, config)) in entries.iter().enumerate() {
-            if !config.is_valid() {
-                return Err(ChannelTableError::InvalidConfig(*id));
-            }
-            if index.insert(*id, i).is_some() {
-                return Err(ChannelTableError::DuplicateId(*id));
-            }
+        if let Some((id, _)) = entries.iter().find(|(_, config)| !config.is_valid()) {
+            return Err(ChannelTableError::InvalidConfig(*id));
         }
-        Ok(ChannelTable { inner: Arc::new(TableInner { entries, index }) })
+        let mut sorted: Vec<_> = entries.iter().enumerate().map(|(i, (id, _))| (*id, i)).collect();
+        sorted.sort_unstable();
+        if let Some(pair) = sorted.windows(2).find(|pair| pair[0].0 == pair[1].0) {
+            return Err(ChannelTableError::DuplicateId(pair[0].0));
+        }
+        Ok(ChannelTable { inner: Arc::new(TableInner { entries, sorted }) })
     }
 
     /// The config of channel `id`, if the table has it.
@@ -77,7 +76,14 @@ impl ChannelTable {
         self.inner.entries.is_empty()
     }
 
+    /// The position of channel `id` in table order.
     pub(crate) fn index_of(&self, id: ChannelId) -> Option<usize> {
-        self.inner.index.get(&id).copied()
+        let sorted = &self.inner.sorted;
+        sorted.binary_search_by_key(&id, |&(id, _)| id).ok().map(|at| sorted[at].1)
+    }
+
+    /// The config at position `index` (from [`index_of`](Self::index_of)).
+    pub(crate) fn config_at(&self, index: usize) -> &ChannelConfig {
+        &self.inner.entries[index].1
     }
 }

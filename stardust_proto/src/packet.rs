@@ -10,6 +10,8 @@
 //! `flags` says the two fragment fields are present; every other bit must be zero.
 //! `docs/PROTOCOL.md`, section 3, is the normative description with worked examples.
 
+use std::ops::Range;
+
 use bytes::Bytes;
 
 use crate::ChannelId;
@@ -222,25 +224,26 @@ pub fn encode_frame(header: &FrameHeader, payload: &[u8], buf: &mut Vec<u8>) {
     buf.extend_from_slice(payload);
 }
 
-/// Iterates over the frames after a packet header, yielding zero-copy payload slices.
+/// Iterates over the frames after a packet header, yielding each header and the byte range of
+/// its payload within the datagram (slice a `Bytes` with it for a zero-copy payload).
 ///
 /// Stops at the first malformed frame, yielding its error once.
-pub struct FrameIter {
-    data: Bytes,
+pub struct FrameIter<'a> {
+    data: &'a [u8],
     pos: usize,
     failed: bool,
 }
 
-impl FrameIter {
+impl<'a> FrameIter<'a> {
     /// Frames of `datagram` starting at byte `offset` (the end of its header).
-    pub fn new(datagram: Bytes, offset: usize) -> FrameIter {
-        let pos = offset.min(datagram.len());
-        FrameIter { data: datagram, pos, failed: false }
+    pub fn new(datagram: &'a [u8], offset: usize) -> FrameIter<'a> {
+        FrameIter { data: datagram, pos: offset.min(datagram.len()), failed: false }
     }
 
-    fn read(&mut self) -> Result<(FrameHeader, Bytes), PacketError> {
+    #[inline]
+    fn read(&mut self) -> Result<(FrameHeader, Range<usize>), PacketError> {
         let rest = &self.data[self.pos..];
-        let Some(fixed) = rest.get(..FRAME_HEADER_LEN - 2) else {
+        let Some(fixed) = rest.get(..FRAME_HEADER_LEN) else {
             return Err(PacketError::Truncated);
         };
         let channel = ChannelId::from_wire([fixed[0], fixed[1], fixed[2]])
@@ -250,7 +253,7 @@ impl FrameIter {
         let (fragment, at) = match flags {
             0 => (None, 6),
             FLAG_FRAGMENT => {
-                let f = rest.get(6..10).ok_or(PacketError::Truncated)?;
+                let f = rest.get(6..FRAGMENT_FRAME_HEADER_LEN).ok_or(PacketError::Truncated)?;
                 let index = u16::from_be_bytes([f[0], f[1]]);
                 let count = u16::from_be_bytes([f[2], f[3]]);
                 if count < 2 || index >= count {
@@ -267,14 +270,14 @@ impl FrameIter {
             return Err(PacketError::Truncated);
         }
         self.pos = start + len;
-        let header = FrameHeader { channel, msg_seq, fragment };
-        Ok((header, self.data.slice(start..start + len)))
+        Ok((FrameHeader { channel, msg_seq, fragment }, start..start + len))
     }
 }
 
-impl Iterator for FrameIter {
-    type Item = Result<(FrameHeader, Bytes), PacketError>;
+impl Iterator for FrameIter<'_> {
+    type Item = Result<(FrameHeader, Range<usize>), PacketError>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.failed || self.pos >= self.data.len() {
             return None;
@@ -296,6 +299,8 @@ pub fn decode_packet(
 ) -> Result<(PacketHeader, Vec<(FrameHeader, Bytes)>), PacketError> {
     let header = decode_header(&datagram)?;
     let offset = header.encoded_len();
-    let frames = FrameIter::new(datagram, offset).collect::<Result<Vec<_>, _>>()?;
+    let frames = FrameIter::new(&datagram, offset)
+        .map(|frame| frame.map(|(header, range)| (header, datagram.slice(range))))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok((header, frames))
 }

@@ -137,9 +137,7 @@ impl Session {
     /// `max_size`, or the channel's queue is full (retry once the peer has caught up).
     pub fn send(&mut self, channel: ChannelId, payload: Bytes) -> Result<(), SendError> {
         let index = self.channels.index_of(channel).ok_or(SendError::UnknownChannel(channel))?;
-        let Some(config) = self.channels.get(channel) else {
-            return Err(SendError::UnknownChannel(channel));
-        };
+        let config = self.channels.config_at(index);
         let max = (config.max_size as usize).min(self.fragment_size * u16::MAX as usize);
         if payload.len() > max {
             return Err(SendError::TooLarge { channel, size: payload.len(), max });
@@ -170,8 +168,7 @@ impl Session {
             return Err(DropReason::Oversized);
         }
         let (packet_type, seq, frames_at) = decode_header_fields(datagram).map_err(drop_reason)?;
-        let data = Bytes::copy_from_slice(datagram);
-        self.validate_frames(&data, frames_at)?;
+        self.validate_frames(datagram, frames_at)?;
         match self.received.check(seq) {
             Arrival::New => self.received.record(seq),
             Arrival::Duplicate => return Err(DropReason::DuplicatePacket),
@@ -184,9 +181,12 @@ impl Session {
         if packet_type == PacketType::Data {
             self.ack_pending += 1;
             self.ack_deadline.get_or_insert(now + self.config.max_ack_delay);
-            for frame in FrameIter::new(data, frames_at) {
-                let Ok((frame, payload)) = frame else { break };
-                self.receive_frame(now, frame, payload);
+            if datagram.len() > frames_at {
+                let data = Bytes::copy_from_slice(datagram);
+                for frame in FrameIter::new(&data, frames_at) {
+                    let Ok((frame, range)) = frame else { break };
+                    self.receive_frame(now, frame, data.slice(range));
+                }
             }
         }
         self.sweep(now);
@@ -195,14 +195,12 @@ impl Session {
 
     /// Checks every frame before anything is applied, so a packet is taken whole or not at all
     /// (an acknowledged packet must never have lost a reliable frame).
-    fn validate_frames(&self, data: &Bytes, frames_at: usize) -> Result<(), DropReason> {
+    fn validate_frames(&self, data: &[u8], frames_at: usize) -> Result<(), DropReason> {
         let over_cap = self.buffered > self.config.receive_buffer;
-        for frame in FrameIter::new(data.clone(), frames_at) {
+        for frame in FrameIter::new(data, frames_at) {
             let (frame, payload) = frame.map_err(drop_reason)?;
             let index = self.channels.index_of(frame.channel).ok_or(DropReason::UnknownChannel)?;
-            let Some(config) = self.channels.get(frame.channel) else {
-                return Err(DropReason::UnknownChannel);
-            };
+            let config = self.channels.config_at(index);
             if payload.len() > config.max_size as usize {
                 return Err(DropReason::MessageTooLarge);
             }
@@ -224,7 +222,7 @@ impl Session {
 
     fn receive_frame(&mut self, now: Instant, frame: FrameHeader, payload: Bytes) {
         let Some(index) = self.channels.index_of(frame.channel) else { return };
-        let Some(&config) = self.channels.get(frame.channel) else { return };
+        let config = *self.channels.config_at(index);
         let recv = &self.recv[index];
         match recv.verdict(frame.msg_seq) {
             Verdict::Fresh => {}
@@ -416,6 +414,17 @@ impl Session {
     /// message is still queued).
     pub fn is_flushed(&self) -> bool {
         self.send.iter().all(SendQueue::is_empty)
+    }
+
+    /// Bytes held for reassembly and out-of-order delivery (bounded by
+    /// [`SessionConfig::receive_buffer`] plus at most one message per ordered channel).
+    pub fn buffered_bytes(&self) -> usize {
+        self.buffered
+    }
+
+    /// Messages received and not yet taken with [`poll_message`](Self::poll_message).
+    pub fn pending_messages(&self) -> usize {
+        self.delivered.len()
     }
 
     /// RTT, loss, traffic counters and dropped input.
