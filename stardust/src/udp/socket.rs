@@ -448,6 +448,9 @@ mod sys {
                 match socket.recv_from(slot) {
                     Ok(got) => break got,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    // Windows reports an ICMP "port unreachable" for an earlier send as a
+                    // reset on the next receive; each report is consumed, so this ends.
+                    Err(e) if e.kind() == io::ErrorKind::ConnectionReset => continue,
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(received),
                     Err(_) if received > 0 => return Ok(received),
                     Err(e) => return Err(e),
