@@ -4,7 +4,7 @@
 
 use proc_macro2::Group;
 use syn::meta::ParseNestedMeta;
-use syn::{Attribute, Expr, Ident, Path, Token};
+use syn::{Attribute, Expr, Ident, Meta, Path, Token};
 
 use crate::ctxt::Errors;
 use crate::suggest::closest;
@@ -96,13 +96,47 @@ pub(crate) fn parse(attrs: &[Attribute], errors: &mut Errors) -> ChannelAttr {
     let mut channel = ChannelAttr::default();
     for attr in attrs.iter().filter(|attr| attr.path().is_ident("channel")) {
         channel.attributes.push(attr.path().clone());
+        if !matches!(attr.meta, Meta::List(_)) {
+            // `#[channel]` or `#[channel = …]`: nothing to parse, and "missing key"
+            // errors on top would only repeat this one.
+            channel.incomplete = true;
+            errors.error_spanned_by(
+                &attr.meta,
+                format!(
+                    "expected keys in parentheses, e.g. #[channel(reliable, ordered)], found \
+                     #[{}]",
+                    value::shown(&attr.meta)
+                ),
+            );
+            continue;
+        }
         let result = attr.parse_nested_meta(|meta| parse_key(&mut channel, &meta, errors));
         if let Err(error) = result {
             channel.incomplete = true;
-            errors.push(error);
+            errors.push(explain_syntax_error(error));
         }
     }
     channel
+}
+
+/// Adds to syn's terse syntax errors what the user most likely has to do.
+fn explain_syntax_error(error: syn::Error) -> syn::Error {
+    let explain = |error: syn::Error| {
+        let hint = match error.to_string().as_str() {
+            "expected `,`" => "separate keys with commas, e.g. #[channel(reliable, ordered)]",
+            _ => {
+                "#[channel(...)] takes flags (`reliable`) and `key = literal` pairs \
+                 (`max_size = 1024`), separated by commas"
+            }
+        };
+        syn::Error::new(error.span(), format!("{error}: {hint}"))
+    };
+    let mut errors = error.into_iter().map(explain);
+    let mut explained = errors.next().unwrap_or_else(|| {
+        syn::Error::new(proc_macro2::Span::call_site(), "malformed #[channel(...)] attribute")
+    });
+    errors.for_each(|error| explained.combine(error));
+    explained
 }
 
 /// Parses one key and its value. Mistakes in the key or value are recorded and parsing

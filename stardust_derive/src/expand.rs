@@ -15,8 +15,18 @@ pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
     let attr = attr::parse(&input.attrs, &mut errors);
     let krate = attr.crate_path();
     match validate::check(input, &attr, &mut errors) {
-        Some(channel) => impl_channel(input, &krate, &channel),
-        None => fallback(input, &krate, &errors),
+        Some(channel) if errors.is_empty() => impl_channel(input, &krate, &channel),
+        _ => {
+            if errors.is_empty() {
+                // Every path that rejects the input records why; never fail silently.
+                errors.error_spanned_by(
+                    &input.ident,
+                    "#[derive(Channel)] rejected this type without saying why; please report \
+                     this bug to Stardust with the attribute you wrote",
+                );
+            }
+            fallback(input, &krate, &errors)
+        }
     }
 }
 

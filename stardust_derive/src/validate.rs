@@ -1,7 +1,7 @@
 //! Rules between keys and about the annotated type, turning a parsed [`ChannelAttr`] into
 //! a [`ValidChannel`] that `expand` can generate without further checks.
 
-use syn::{Data, DeriveInput};
+use syn::{Data, DeriveInput, GenericParam};
 
 use crate::attr::{ChannelAttr, Keyed};
 use crate::ctxt::Errors;
@@ -95,8 +95,18 @@ fn check_shape(input: &DeriveInput, errors: &mut Errors) {
             generics,
             format!(
                 "a channel type cannot have generic parameters: every instance of \
-                 `{ident}{shown}` would share one id; declare one non-generic type per channel",
-                shown = crate::value::shown(generics),
+                 `{ident}<{params}>` would share one id; declare one non-generic type per \
+                 channel",
+                params = generics
+                    .params
+                    .iter()
+                    .map(|param| match param {
+                        GenericParam::Type(param) => param.ident.to_string(),
+                        GenericParam::Lifetime(param) => param.lifetime.to_string(),
+                        GenericParam::Const(param) => param.ident.to_string(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
             ),
         );
     }
