@@ -44,7 +44,29 @@ impl Bits {
         let (w, m) = Self::pos(seq);
         self.0[w] & m != 0
     }
+    /// The 65 bits for `lo..=lo + 64`: bit `j` is `lo + j`.
+    fn read65(&self, lo: u16) -> u128 {
+        let p = (lo % PACKET_HISTORY) as usize;
+        let (w, o) = (p / 64, p % 64);
+        let pair = u128::from(self.0[w]) | u128::from(self.0[(w + 1) % WORDS]) << 64;
+        (pair >> o) & WINDOW65
+    }
+    /// Clears (or sets) the bits of `lo..=lo + 64` selected by `mask` (bit `j` is `lo + j`).
+    fn update65(&mut self, lo: u16, mask: u128, set: bool) {
+        let p = (lo % PACKET_HISTORY) as usize;
+        let (w, o) = (p / 64, p % 64);
+        let shifted = mask << o; // o + 65 <= 128: nothing is lost
+        for (k, part) in [(w, shifted as u64), ((w + 1) % WORDS, (shifted >> 64) as u64)] {
+            if set {
+                self.0[k] |= part;
+            } else {
+                self.0[k] &= !part;
+            }
+        }
+    }
 }
+
+const WINDOW65: u128 = (1 << 65) - 1;
 
 /// The receive history of packet numbers and the acks still owed.
 ///
@@ -118,24 +140,19 @@ impl ReceivedPackets {
 
     /// The block whose newest packet is `top`, recording that it acknowledged its packets once.
     fn block(&mut self, top: u16) -> AckBlock {
-        let mut ack_bits = 0u64;
-        for i in 0..=64u16 {
-            let seq = top.wrapping_sub(i);
-            if !self.in_history(seq) || !self.received.get(seq) {
-                continue;
-            }
-            if i > 0 {
-                ack_bits |= 1 << (i - 1);
-            }
-            if self.owed_twice.get(seq) {
-                self.owed_twice.clear(seq);
-                self.owed_once.set(seq);
-            } else if self.owed_once.get(seq) {
-                self.owed_once.clear(seq);
-                self.owed -= 1;
-            }
-        }
-        AckBlock { ack: top, ack_bits }
+        // Only packets still in the history may be reported: older ring bits belong to newer
+        // packet numbers.
+        let below = 64.min(PACKET_HISTORY - 1 - self.latest.wrapping_sub(top)) as u32;
+        let lo = top.wrapping_sub(64);
+        let in_range = (WINDOW65 >> (64 - below)) << (64 - below);
+        let received = self.received.read65(lo) & in_range;
+        let twice = self.owed_twice.read65(lo) & received;
+        let once = self.owed_once.read65(lo) & received;
+        self.owed_twice.update65(lo, twice, false);
+        self.owed_once.update65(lo, once, false);
+        self.owed_once.update65(lo, twice, true);
+        self.owed -= once.count_ones() as usize;
+        AckBlock { ack: top, ack_bits: (received as u64).reverse_bits() }
     }
 
     /// The newest packet still owed an ack and not below `below` (exclusive bound going down).

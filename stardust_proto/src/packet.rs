@@ -207,20 +207,18 @@ pub fn encode_header(packet_type: PacketType, seq: u16, acks: &[AckBlock], buf: 
 /// The caller keeps `payload.len() <= u16::MAX` (a frame always fits one datagram).
 pub fn encode_frame(header: &FrameHeader, payload: &[u8], buf: &mut Vec<u8>) {
     debug_assert!(payload.len() <= u16::MAX as usize);
-    buf.extend_from_slice(&header.channel.to_wire());
+    let [c0, c1, c2] = header.channel.to_wire();
+    let [s0, s1] = header.msg_seq.to_be_bytes();
+    let [l0, l1] = (payload.len() as u16).to_be_bytes();
+    buf.reserve(FRAGMENT_FRAME_HEADER_LEN + payload.len());
     match header.fragment {
-        None => {
-            buf.push(0);
-            buf.extend_from_slice(&header.msg_seq.to_be_bytes());
-        }
+        None => buf.extend_from_slice(&[c0, c1, c2, 0, s0, s1, l0, l1]),
         Some(f) => {
-            buf.push(FLAG_FRAGMENT);
-            buf.extend_from_slice(&header.msg_seq.to_be_bytes());
-            buf.extend_from_slice(&f.index.to_be_bytes());
-            buf.extend_from_slice(&f.count.to_be_bytes());
+            let [i0, i1] = f.index.to_be_bytes();
+            let [n0, n1] = f.count.to_be_bytes();
+            buf.extend_from_slice(&[c0, c1, c2, FLAG_FRAGMENT, s0, s1, i0, i1, n0, n1, l0, l1]);
         }
     }
-    buf.extend_from_slice(&(payload.len() as u16).to_be_bytes());
     buf.extend_from_slice(payload);
 }
 

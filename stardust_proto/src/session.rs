@@ -261,10 +261,11 @@ impl Session {
 
     fn process_acks(&mut self, now: Instant, datagram: &[u8]) {
         for block in ack_blocks(datagram) {
-            for i in 0..=64u16 {
-                if i > 0 && block.ack_bits & (1 << (i - 1)) == 0 {
-                    continue;
-                }
+            // Bit i of `acked` stands for packet `block.ack - i`; visit only the set bits.
+            let mut acked = (u128::from(block.ack_bits) << 1) | 1;
+            while acked != 0 {
+                let i = acked.trailing_zeros() as u16;
+                acked &= acked - 1;
                 let (send, in_flight) = (&mut self.send, &mut self.in_flight);
                 let first_ack = self.sent.on_ack(block.ack.wrapping_sub(i), |piece| {
                     if let Some(q) = send.get_mut(piece.channel as usize)
