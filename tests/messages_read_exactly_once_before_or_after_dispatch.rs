@@ -23,9 +23,14 @@ fn reader<const READER: u8>(
     frame: Res<Frame>,
     mut log: ResMut<Log<READER>>,
 ) {
+    let unread = chat.len();
+    let mut read = 0;
     for (_, payload) in chat.read() {
+        read += 1;
         log.0.push((frame.0, payload.to_vec()));
     }
+    assert_eq!(read, unread, "len() counts exactly what read() yields");
+    assert!(chat.is_empty(), "read() marks everything as seen");
 }
 
 #[test]

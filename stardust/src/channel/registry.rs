@@ -92,6 +92,10 @@ pub trait ChannelAppExt {
     /// Registers channel `C` in the [`ChannelRegistry`] and folds it into the
     /// [`ProtocolHash`]. Idempotent; order of registration never matters.
     ///
+    /// The first registration also installs the channel's typed message queues and its
+    /// flush and dispatch systems, so it may come before or after
+    /// [`StardustPlugin`](crate::plugin::StardustPlugin) is added.
+    ///
     /// # Panics
     /// If another type already registered the same id (the message names both types).
     fn add_channel<C: Channel>(&mut self) -> &mut Self;
