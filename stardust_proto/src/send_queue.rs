@@ -30,13 +30,28 @@ struct Unit {
     last_of_message: bool,
 }
 
-/// Where a sent reliable frame lives, so an ack or a loss can find it.
+/// Where the reliable frames of a sent packet live, so an ack or a loss can find them: a run of
+/// consecutive units of one channel (new frames are sent in id order, so a packet usually needs
+/// one run per channel).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct PieceRef {
     /// Index of the channel in the session's table.
     pub(crate) channel: u32,
-    /// The unit's id within that channel (monotonic, never reused).
+    /// How many consecutive units, from `unit`.
+    pub(crate) count: u32,
+    /// The first unit's id within that channel (monotonic, never reused).
     pub(crate) unit: u64,
+}
+
+fn record(sent: &mut Vec<PieceRef>, channel: u32, unit: u64) {
+    if let Some(last) = sent.last_mut()
+        && last.channel == channel
+        && last.unit + u64::from(last.count) == unit
+    {
+        last.count += 1;
+        return;
+    }
+    sent.push(PieceRef { channel, count: 1, unit });
 }
 
 /// Counters a fill pass reports back to the session.
@@ -190,7 +205,7 @@ impl SendQueue {
             encode_frame(&unit.header, &unit.payload, buf);
             unit.state = UnitState::InFlight;
             self.resend.pop_front();
-            sent.push(PieceRef { channel: index, unit: id });
+            record(sent, index, id);
             out.frames += 1;
             out.resent += 1;
         }
@@ -208,21 +223,24 @@ impl SendQueue {
             unit.state = UnitState::InFlight;
             *in_flight += len;
             self.next_unsent += 1;
-            sent.push(PieceRef { channel: index, unit: id });
+            record(sent, index, id);
             out.frames += 1;
         }
         out
     }
 
-    /// Marks unit `id` acknowledged; returns its payload length if it was in flight (to leave
-    /// the send window), `None` if it was already acknowledged or is unknown.
-    pub(crate) fn on_ack(&mut self, id: u64) -> Option<usize> {
-        let unit = self.unit_mut(id)?;
-        if !matches!(unit.state, UnitState::InFlight | UnitState::Lost) {
-            return None;
+    /// Marks the units of `piece` acknowledged; returns the payload bytes that were in flight
+    /// (to leave the send window). Units already acknowledged or unknown count nothing.
+    pub(crate) fn on_ack(&mut self, piece: PieceRef) -> usize {
+        let mut freed = 0;
+        for id in piece.unit..piece.unit + u64::from(piece.count) {
+            if let Some(unit) = self.unit_mut(id)
+                && matches!(unit.state, UnitState::InFlight | UnitState::Lost)
+            {
+                unit.state = UnitState::Acked;
+                freed += unit.payload.len();
+            }
         }
-        unit.state = UnitState::Acked;
-        let len = unit.payload.len();
         while self.units.front().is_some_and(|u| u.state == UnitState::Acked) {
             if let Some(u) = self.units.pop_front() {
                 self.queued_bytes -= u.payload.len();
@@ -230,16 +248,18 @@ impl SendQueue {
             }
             self.base_id += 1;
         }
-        Some(len)
+        freed
     }
 
-    /// Marks unit `id` lost so the next fill resends it.
-    pub(crate) fn on_lost(&mut self, id: u64) {
-        if let Some(unit) = self.unit_mut(id)
-            && unit.state == UnitState::InFlight
-        {
-            unit.state = UnitState::Lost;
-            self.resend.push_back(id);
+    /// Marks the units of `piece` lost so the next fills resend them.
+    pub(crate) fn on_lost(&mut self, piece: PieceRef) {
+        for id in piece.unit..piece.unit + u64::from(piece.count) {
+            if let Some(unit) = self.unit_mut(id)
+                && unit.state == UnitState::InFlight
+            {
+                unit.state = UnitState::Lost;
+                self.resend.push_back(id);
+            }
         }
     }
 }

@@ -79,6 +79,19 @@ impl Session {
     ) -> Session {
         let mut config = config;
         config.mtu = config.mtu.clamp(256, 65507);
+        // Timer settings are added to instants; bounding them keeps that arithmetic from
+        // overflowing whatever the caller configured.
+        let day = Duration::from_secs(86_400);
+        for d in [
+            &mut config.keepalive_interval,
+            &mut config.max_ack_delay,
+            &mut config.initial_rtt,
+            &mut config.min_rto,
+            &mut config.max_rto,
+            &mut config.unreliable_fragment_timeout,
+        ] {
+            *d = (*d).min(day);
+        }
         let single_frame_max = config.mtu - MAX_DATA_HEADER_LEN - FRAME_HEADER_LEN;
         let fragment_size = config.mtu - MAX_DATA_HEADER_LEN - FRAGMENT_FRAME_HEADER_LEN;
         let send = channels
@@ -268,10 +281,8 @@ impl Session {
                 acked &= acked - 1;
                 let (send, in_flight) = (&mut self.send, &mut self.in_flight);
                 let first_ack = self.sent.on_ack(block.ack.wrapping_sub(i), |piece| {
-                    if let Some(q) = send.get_mut(piece.channel as usize)
-                        && let Some(len) = q.on_ack(piece.unit)
-                    {
-                        *in_flight -= len;
+                    if let Some(q) = send.get_mut(piece.channel as usize) {
+                        *in_flight -= q.on_ack(piece);
                     }
                 });
                 // Every packet's first ack leaves the peer within its ack delay of arrival, so
@@ -296,7 +307,7 @@ impl Session {
         let send = &mut self.send;
         let lost = self.sent.detect_lost(now, self.rtt.rto(), |piece| {
             if let Some(q) = send.get_mut(piece.channel as usize) {
-                q.on_lost(piece.unit);
+                q.on_lost(piece);
             }
         });
         self.stats.packets_declared_lost += lost;

@@ -4,7 +4,8 @@ use std::time::Duration;
 
 /// Configuration of a [`Session`](crate::Session): packet size, timers and memory/queue limits.
 ///
-/// Both peers may use different values; nothing here travels on the wire.
+/// Both peers may use different values; nothing here travels on the wire. The session clamps
+/// `mtu` to `256..=65507` and every duration to at most one day.
 /// [`SessionConfig::default`] suits games on the public internet.
 #[derive(Debug, Clone)]
 pub struct SessionConfig {
