@@ -151,8 +151,10 @@ fn main() {
 
     let std_rtt = raw_udp::std_ping_pong(&settings);
     rows.extend(std_rtt.rows("ping-pong 64 B: std, busy poll", None));
-    let batched_rtt = raw_udp::batched_ping_pong(&settings);
-    rows.extend(batched_rtt.rows("ping-pong 64 B: PortSocket, busy poll", Some(&std_rtt)));
+    let batched_rtt = raw_udp::batched_ping_pong(&settings, 64);
+    rows.extend(batched_rtt.rows("ping-pong 64 B: PortSocket batch 64, busy poll", Some(&std_rtt)));
+    let single_rtt = raw_udp::batched_ping_pong(&settings, 1);
+    rows.extend(single_rtt.rows("ping-pong 64 B: PortSocket batch 1, busy poll", Some(&std_rtt)));
 
     println!();
     print_table(&rows);
@@ -166,7 +168,11 @@ fn main() {
             one_way.loss_percent()
         );
     }
-    for (name, rtt) in [("std", &std_rtt), ("PortSocket", &batched_rtt)] {
+    for (name, rtt) in [
+        ("std", &std_rtt),
+        ("PortSocket batch 64", &batched_rtt),
+        ("PortSocket batch 1", &single_rtt),
+    ] {
         println!("  {name}: {} round trips timed, {} timed out", rtt.timed, rtt.lost);
     }
 }

@@ -290,14 +290,19 @@ pub fn std_ping_pong(settings: &Settings) -> Rtt {
     ping_pong(settings, trip, echo)
 }
 
-/// Ping-pong RTT with [`PortSocket`] batches of one, both sides spinning.
-pub fn batched_ping_pong(settings: &Settings) -> Rtt {
+/// Ping-pong RTT with [`PortSocket`], both sides spinning and sending batches of one.
+///
+/// `recv_capacity` is the receive batch size on both sides: with more than one slot, every
+/// successful receive also asks the kernel for a next datagram that is not there, which is
+/// what draining a socket costs and what a transport polling once per frame wants; with one,
+/// a receive stops at the first datagram, like `recv_from`.
+pub fn batched_ping_pong(settings: &Settings, recv_capacity: usize) -> Rtt {
     let client = port_socket();
     let server = port_socket();
     let to = server.local_addr();
     let payload = [0xA5; PAYLOAD];
     let mut client_send = SendBatch::new(1, PAYLOAD);
-    let mut client_recv = RecvBatch::new(64, 2048);
+    let mut client_recv = RecvBatch::new(recv_capacity, 2048);
     let trip = |give_up_at: Instant| {
         let _ = client_send.push(to, &payload);
         if client.send_batch(&mut client_send).unwrap_or(0) == 0 {
@@ -312,7 +317,7 @@ pub fn batched_ping_pong(settings: &Settings) -> Rtt {
         false
     };
     let echo = |stop: &AtomicBool| {
-        let mut recv = RecvBatch::new(64, 2048);
+        let mut recv = RecvBatch::new(recv_capacity, 2048);
         let mut send = SendBatch::new(64, 2048);
         while !stop.load(Ordering::Acquire) {
             if server.recv_batch(&mut recv).unwrap_or(0) == 0 {

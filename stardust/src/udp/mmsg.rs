@@ -3,11 +3,12 @@
 //! This is the only file of Stardust with unsafe code: the two calls take arrays of C headers
 //! pointing into caller buffers. Everything else of the UDP transport is safe. The header,
 //! iovec and address arrays live on the stack of each call and hold at most [`CHUNK`] entries,
-//! so a batch costs one syscall and no heap allocation.
+//! of which only those in use are initialised, so a batch costs one syscall and no heap
+//! allocation.
 #![allow(unsafe_code)]
 
 use std::io;
-use std::mem;
+use std::mem::{self, MaybeUninit};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6, UdpSocket};
 use std::os::fd::AsRawFd;
 use std::ptr;
@@ -34,47 +35,40 @@ pub(super) fn recv(
     if count == 0 {
         return Ok(0);
     }
-    // SAFETY: these are plain C structs of integers and pointers, for which all-zero bytes are
-    // a valid value (null pointers, zero lengths).
-    let mut names: [libc::sockaddr_storage; CHUNK] = unsafe { mem::zeroed() };
-    // SAFETY: as above.
-    let mut iovecs: [libc::iovec; CHUNK] = unsafe { mem::zeroed() };
-    // SAFETY: as above.
-    let mut headers: [libc::mmsghdr; CHUNK] = unsafe { mem::zeroed() };
-
-    for (iovec, slot) in iovecs.iter_mut().zip(buffers.chunks_exact_mut(stride)).take(count) {
-        iovec.iov_base = slot.as_mut_ptr().cast();
-        iovec.iov_len = slot.len();
-    }
-    let names_ptr = names.as_mut_ptr();
-    let iovecs_ptr = iovecs.as_mut_ptr();
-    for (i, header) in headers.iter_mut().enumerate().take(count) {
-        // SAFETY: i < count <= CHUNK, so both offsets stay inside their arrays.
-        unsafe {
-            header.msg_hdr.msg_name = names_ptr.add(i).cast();
-            header.msg_hdr.msg_iov = iovecs_ptr.add(i);
-        }
+    // Only the first `count` entries are initialised: a receive of one datagram, the common
+    // case when polling, then costs no memset of the whole chunk. The kernel fills the names.
+    let mut names = [const { MaybeUninit::<libc::sockaddr_storage>::uninit() }; CHUNK];
+    let mut iovecs = [const { MaybeUninit::<libc::iovec>::uninit() }; CHUNK];
+    let mut headers = [const { MaybeUninit::<libc::mmsghdr>::uninit() }; CHUNK];
+    for (i, slot) in buffers.chunks_exact_mut(stride).take(count).enumerate() {
+        iovecs[i].write(libc::iovec { iov_base: slot.as_mut_ptr().cast(), iov_len: slot.len() });
+        // SAFETY: mmsghdr is a plain C struct of integers and pointers, for which all-zero bytes
+        // are a valid value (null pointers, zero lengths, no flags).
+        let mut header: libc::mmsghdr = unsafe { mem::zeroed() };
+        header.msg_hdr.msg_name = names[i].as_mut_ptr().cast();
         header.msg_hdr.msg_namelen = mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+        header.msg_hdr.msg_iov = iovecs[i].as_mut_ptr();
         header.msg_hdr.msg_iovlen = 1;
+        headers[i].write(header);
     }
 
     let received = loop {
-        // SAFETY: the first `count` headers each point at their own name storage and their own
-        // iovec, which points at a distinct `stride`-byte slot of `buffers`; all of them outlive
-        // the call and nothing else accesses them during it. MSG_DONTWAIT keeps the call from
-        // blocking even if the socket were blocking; MSG_TRUNC makes the kernel report the real
-        // length of a datagram longer than its slot.
+        // SAFETY: the first `count` headers are initialised; each points at its own name
+        // storage and its own iovec, which points at a distinct `stride`-byte slot of
+        // `buffers`; all of them outlive the call and nothing else accesses them during it.
+        // MSG_DONTWAIT keeps the call from blocking even on a blocking socket; MSG_TRUNC makes
+        // the kernel report the real length of a datagram longer than its slot.
         let n = unsafe {
             libc::recvmmsg(
                 socket.as_raw_fd(),
-                headers.as_mut_ptr(),
+                headers.as_mut_ptr().cast(),
                 count as _,
                 (libc::MSG_DONTWAIT | libc::MSG_TRUNC) as _,
                 ptr::null_mut(),
             )
         };
         if let Ok(n) = usize::try_from(n) {
-            break n;
+            break n.min(count);
         }
         let error = io::Error::last_os_error();
         match error.kind() {
@@ -85,6 +79,8 @@ pub(super) fn recv(
     };
 
     for ((meta, header), name) in metas.iter_mut().zip(&headers).zip(&names).take(received) {
+        // SAFETY: `received <= count` and the first `count` headers were initialised above.
+        let header = unsafe { header.assume_init_ref() };
         let cut = header.msg_hdr.msg_flags & libc::MSG_TRUNC != 0;
         let len = header.msg_len as usize;
         *meta = SlotMeta {
@@ -106,46 +102,43 @@ pub(super) fn send<'a>(
     datagrams: impl Iterator<Item = &'a [u8]>,
     destinations: &[SockAddr],
 ) -> io::Result<usize> {
-    // SAFETY: plain C structs of integers and pointers; all-zero bytes are a valid value.
-    let mut iovecs: [libc::iovec; CHUNK] = unsafe { mem::zeroed() };
-    // SAFETY: as above.
-    let mut headers: [libc::mmsghdr; CHUNK] = unsafe { mem::zeroed() };
-
+    let mut iovecs = [const { MaybeUninit::<libc::iovec>::uninit() }; CHUNK];
+    let mut headers = [const { MaybeUninit::<libc::mmsghdr>::uninit() }; CHUNK];
     let mut count = 0;
-    for (iovec, datagram) in iovecs.iter_mut().zip(datagrams).take(destinations.len()) {
-        // sendmmsg only reads through iov_base; the pointer is mutable because the same struct
-        // serves recvmsg.
-        iovec.iov_base = datagram.as_ptr().cast_mut().cast();
-        iovec.iov_len = datagram.len();
+    for (datagram, destination) in datagrams.zip(destinations).take(CHUNK) {
+        // sendmmsg only reads through iov_base and msg_name; the pointers are mutable because
+        // the same structs serve recvmsg.
+        iovecs[count].write(libc::iovec {
+            iov_base: datagram.as_ptr().cast_mut().cast(),
+            iov_len: datagram.len(),
+        });
+        // SAFETY: plain C struct; all-zero bytes are a valid value.
+        let mut header: libc::mmsghdr = unsafe { mem::zeroed() };
+        header.msg_hdr.msg_name = destination.as_ptr().cast_mut().cast();
+        header.msg_hdr.msg_namelen = destination.len();
+        header.msg_hdr.msg_iov = iovecs[count].as_mut_ptr();
+        header.msg_hdr.msg_iovlen = 1;
+        headers[count].write(header);
         count += 1;
     }
     if count == 0 {
         return Ok(0);
     }
-    let iovecs_ptr = iovecs.as_mut_ptr();
-    for (i, (header, destination)) in headers.iter_mut().zip(destinations).enumerate().take(count) {
-        // sendmmsg only reads the address; see above for the mutable pointer.
-        header.msg_hdr.msg_name = destination.as_ptr().cast_mut().cast();
-        header.msg_hdr.msg_namelen = destination.len();
-        // SAFETY: i < count <= CHUNK, so the offset stays inside `iovecs`.
-        header.msg_hdr.msg_iov = unsafe { iovecs_ptr.add(i) };
-        header.msg_hdr.msg_iovlen = 1;
-    }
 
     loop {
-        // SAFETY: the first `count` headers each point at one live iovec (pointing at a live
-        // datagram slice) and one live destination address, all borrowed for the whole call;
-        // the kernel only reads them, and writes nothing but `msg_len` in `headers`.
+        // SAFETY: the first `count` headers are initialised; each points at one live iovec
+        // (pointing at a live datagram slice) and one live destination address, all borrowed
+        // for the whole call. The kernel only reads them and writes `msg_len` in `headers`.
         let n = unsafe {
             libc::sendmmsg(
                 socket.as_raw_fd(),
-                headers.as_mut_ptr(),
+                headers.as_mut_ptr().cast(),
                 count as _,
                 libc::MSG_DONTWAIT as _,
             )
         };
         if let Ok(n) = usize::try_from(n) {
-            return Ok(n);
+            return Ok(n.min(count));
         }
         let error = io::Error::last_os_error();
         match error.kind() {
@@ -156,20 +149,30 @@ pub(super) fn send<'a>(
     }
 }
 
-/// Reads an IPv4 or IPv6 source address the kernel wrote; `None` for any other family.
-fn decode_addr(name: &libc::sockaddr_storage, len: libc::socklen_t) -> Option<SocketAddr> {
+/// Reads the IPv4 or IPv6 source address the kernel wrote in the first `len` bytes of `name`;
+/// `None` for any other family or a length too short for one.
+fn decode_addr(
+    name: &MaybeUninit<libc::sockaddr_storage>,
+    len: libc::socklen_t,
+) -> Option<SocketAddr> {
     let len = len as usize;
-    match i32::from(name.ss_family) {
+    if len < mem::size_of::<libc::sa_family_t>() {
+        return None;
+    }
+    // SAFETY: the kernel wrote `len` bytes, enough for the family field that opens every
+    // sockaddr type.
+    let family = unsafe { (*name.as_ptr()).ss_family };
+    match i32::from(family) {
         libc::AF_INET if len >= mem::size_of::<libc::sockaddr_in>() => {
-            // SAFETY: the kernel wrote a sockaddr_in (family AF_INET, length checked), and
+            // SAFETY: the kernel wrote a whole sockaddr_in (family AF_INET, length checked), and
             // sockaddr_storage is large enough and aligned for every sockaddr type.
-            let sin = unsafe { &*ptr::from_ref(name).cast::<libc::sockaddr_in>() };
+            let sin = unsafe { &*name.as_ptr().cast::<libc::sockaddr_in>() };
             let ip = Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr));
             Some(SocketAddr::V4(SocketAddrV4::new(ip, u16::from_be(sin.sin_port))))
         }
         libc::AF_INET6 if len >= mem::size_of::<libc::sockaddr_in6>() => {
-            // SAFETY: as above, for sockaddr_in6 and AF_INET6.
-            let sin6 = unsafe { &*ptr::from_ref(name).cast::<libc::sockaddr_in6>() };
+            // SAFETY: as above, for a whole sockaddr_in6 and AF_INET6.
+            let sin6 = unsafe { &*name.as_ptr().cast::<libc::sockaddr_in6>() };
             Some(SocketAddr::V6(SocketAddrV6::new(
                 Ipv6Addr::from(sin6.sin6_addr.s6_addr),
                 u16::from_be(sin6.sin6_port),
