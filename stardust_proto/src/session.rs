@@ -24,6 +24,8 @@ use crate::{ChannelId, Reliability};
 
 /// Data packets received before an ack is sent without waiting for `max_ack_delay`.
 const ACK_IMMEDIATELY_AFTER: u32 = 2;
+/// Most doublings of the resend timeout while the peer acknowledges nothing.
+const MAX_BACKOFF: u32 = 5;
 /// How often incomplete unreliable messages are swept.
 const FRAGMENT_SWEEP: Duration = Duration::from_millis(100);
 
@@ -56,6 +58,9 @@ pub struct Session {
     rtt: RttEstimator,
     next_seq: u16,
     in_flight: usize,
+    /// Consecutive resend timeouts without any packet from the peer in between.
+    backoff: u32,
+    heard_since_loss: bool,
     ack_pending: u32,
     ack_deadline: Option<Instant>,
     /// Reused buffer for the ack blocks of the packet being built.
@@ -125,6 +130,8 @@ impl Session {
             rtt,
             next_seq: local_seq,
             in_flight: 0,
+            backoff: 0,
+            heard_since_loss: true,
             ack_pending: 0,
             ack_deadline: None,
             blocks: Vec::new(),
@@ -188,6 +195,9 @@ impl Session {
             Arrival::Stale => return Err(DropReason::StalePacket),
         }
         self.last_received = now;
+        // The peer is alive: resends go back to the RTT-derived timeout.
+        self.heard_since_loss = true;
+        self.backoff = 0;
         self.stats.packets_received += 1;
         self.stats.bytes_received += datagram.len() as u64;
         self.process_acks(now, datagram);
@@ -299,18 +309,33 @@ impl Session {
     fn refresh_rtt_stats(&mut self) {
         self.stats.rtt = self.rtt.smoothed();
         self.stats.rtt_variance = self.rtt.variance();
-        self.stats.rto = self.rtt.rto();
+        self.stats.rto = self.effective_rto();
         self.stats.bytes_in_flight = self.in_flight;
     }
 
+    /// The resend timeout in force: the RTT-derived RTO, doubled for each consecutive timeout
+    /// during which nothing arrived from the peer (so a silent peer is not flooded), at most
+    /// `max_rto`.
+    fn effective_rto(&self) -> Duration {
+        (self.rtt.rto() * (1 << self.backoff)).min(self.config.max_rto.max(self.rtt.rto()))
+    }
+
     fn detect_lost(&mut self, now: Instant) {
+        let rto = self.effective_rto();
         let send = &mut self.send;
-        let lost = self.sent.detect_lost(now, self.rtt.rto(), |piece| {
+        let lost = self.sent.detect_lost(now, rto, |piece| {
             if let Some(q) = send.get_mut(piece.channel as usize) {
                 q.on_lost(piece);
             }
         });
+        if lost > 0 {
+            if !self.heard_since_loss {
+                self.backoff = (self.backoff + 1).min(MAX_BACKOFF);
+            }
+            self.heard_since_loss = false;
+        }
         self.stats.packets_declared_lost += lost;
+        self.stats.rto = self.effective_rto();
         self.stats.packets_lost = self.sent.lost_total;
         self.stats.packet_loss = self.sent.loss;
     }
@@ -403,7 +428,7 @@ impl Session {
             return Some(self.now);
         }
         let keepalive = self.last_sent + self.config.keepalive_interval;
-        [self.ack_deadline, self.sent.loss_deadline(self.rtt.rto()), Some(keepalive)]
+        [self.ack_deadline, self.sent.loss_deadline(self.effective_rto()), Some(keepalive)]
             .into_iter()
             .flatten()
             .min()

@@ -91,7 +91,8 @@ pub struct SessionStats {
     pub rtt: Duration,
     /// Round-trip time variance.
     pub rtt_variance: Duration,
-    /// Current resend timeout derived from the two above.
+    /// Current resend timeout: derived from the two above, doubled per consecutive timeout
+    /// during which nothing arrived from the peer (at most `max_rto`).
     pub rto: Duration,
     /// Estimated fraction of data packets lost, `0.0..=1.0` (exponentially smoothed).
     pub packet_loss: f64,
