@@ -242,4 +242,72 @@ mod tests {
         r.ack_blocks(4, &mut blocks);
         assert_eq!(blocks.len(), 1, "only the newest block once everything is acked twice");
     }
+
+    /// Against a plain set of received numbers, over random arrivals with gaps, reordering far
+    /// behind the newest and wraparound: a block never acknowledges a packet that did not
+    /// arrive, and every packet that arrived is acknowledged at least twice.
+    #[test]
+    fn blocks_never_ack_unreceived_packets_and_ack_everything_received_twice() {
+        let mut rng = 0x1234_5678_9abc_def0u64;
+        let mut next = || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        let first = 65_000u16;
+        let mut r = ReceivedPackets::new(first);
+        let mut received = std::collections::HashSet::new();
+        let mut acks = std::collections::HashMap::<u16, u32>::new();
+        let mut newest = 0u32; // offset from `first`
+        let mut blocks = Vec::new();
+        for step in 0..20_000u32 {
+            let offset = if next() % 4 == 0 {
+                newest.saturating_sub((next() % 900) as u32)
+            } else {
+                newest += 1 + (next() % 3) as u32;
+                newest
+            };
+            let seq = first.wrapping_add(offset as u16);
+            if r.check(seq) == Arrival::New {
+                assert!(received.insert(offset) || newest - offset >= 1024);
+                r.record(seq);
+            }
+            if step % 3 == 0 {
+                r.ack_blocks(1 + (next() % 8) as usize, &mut blocks);
+                for b in &blocks {
+                    for i in 0..=64u16 {
+                        if i > 0 && b.ack_bits & (1 << (i - 1)) == 0 {
+                            continue;
+                        }
+                        let seq = b.ack.wrapping_sub(i);
+                        if seq == first.wrapping_sub(1) {
+                            continue;
+                        }
+                        let back = u32::from(r.latest.wrapping_sub(seq));
+                        let off =
+                            newest.checked_sub(back).expect("acked a packet before the first");
+                        assert!(received.contains(&off), "acked {seq} which never arrived");
+                        *acks.entry(seq).or_default() += 1;
+                    }
+                }
+            }
+        }
+        while r.owes_acks() {
+            r.ack_blocks(MAX_BLOCKS_FOR_TEST, &mut blocks);
+            for b in &blocks {
+                for i in 0..=64u16 {
+                    if i == 0 || b.ack_bits & (1 << (i - 1)) != 0 {
+                        *acks.entry(b.ack.wrapping_sub(i)).or_default() += 1;
+                    }
+                }
+            }
+        }
+        for off in received.iter().filter(|&&off| newest - off < 1024) {
+            let seq = first.wrapping_add(*off as u16);
+            assert!(acks.get(&seq).copied().unwrap_or(0) >= 2, "{seq} acked fewer than twice");
+        }
+    }
+
+    const MAX_BLOCKS_FOR_TEST: usize = 32;
 }
