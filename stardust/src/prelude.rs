@@ -11,3 +11,6 @@ pub use crate::peer::{
     PeerState, PeerStats, any_peer_connected, peer_connected, peer_disconnected,
 };
 pub use crate::plugin::{StardustPlugin, StardustSet};
+pub use crate::udp::{
+    UdpConfig, UdpConnectExt, UdpConnectRejected, UdpDirection, UdpPeer, UdpPlugin, UdpTransport,
+};

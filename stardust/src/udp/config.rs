@@ -1,0 +1,128 @@
+//! How the UDP transport is set up: what it binds, how many peers it takes, and its timers.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::ops::RangeInclusive;
+use std::time::Duration;
+
+use stardust_proto::hash::fnv1a_64;
+use stardust_proto::{ConnectionConfig, HandshakeConfig, SessionConfig};
+
+use super::socket::SocketConfig;
+
+/// The transport identifier every Stardust-over-UDP handshake carries: FNV-1a 64 of the
+/// ASCII bytes `stardust-udp`. A listener rejects requests naming another transport.
+pub const UDP_TRANSPORT_ID: u64 = fnv1a_64(b"stardust-udp");
+
+/// The transport version this build speaks; both sides of a connection must use the same.
+pub const UDP_TRANSPORT_VERSION: u32 = 1;
+
+/// Configuration of the [`UdpPlugin`](super::UdpPlugin). Every field has a default
+/// ([`UdpConfig::default`] connects only, and listens nowhere).
+///
+/// An App may listen and connect at the same time: connections it makes and connections
+/// it accepts are peers like any other.
+#[derive(Debug, Clone)]
+pub struct UdpConfig {
+    /// Where connection requests (handshakes) arrive, or `None` to accept no peer (the App
+    /// can still connect). Port 0 lets the OS choose; read the bound address with
+    /// [`UdpTransport::listen_addr`](super::UdpTransport::listen_addr). Default `None`.
+    pub listen: Option<SocketAddr>,
+    /// The peer ports, bound on the IP of [`listen`](Self::listen): each accepted peer is put
+    /// on the one with the fewest peers (the lowest port on a tie) and talks to it only.
+    /// A `0` entry binds one OS-chosen port. Required (non-empty) when listening.
+    /// Default empty.
+    pub peer_ports: Vec<u16>,
+    /// The most peers accepted at once, over all peer ports; further requests are rejected
+    /// with reason `full` (5). Connections this App makes do not count. Default 1024.
+    pub max_peers: usize,
+    /// Whether new connection requests are accepted; when `false` they are rejected with
+    /// reason `not accepting` (6). Change it at run time with
+    /// [`UdpTransport::set_accepting`](super::UdpTransport::set_accepting). Default `true`.
+    pub accept_new_peers: bool,
+    /// Largest datagram sent, in bytes. Default 1200, safe on every internet path.
+    pub mtu: usize,
+    /// Largest datagram received; longer ones are dropped and counted. Default 1472.
+    pub max_datagram_size: usize,
+    /// A connected peer that sends nothing valid for this long is disconnected with
+    /// [`DisconnectReason::TimedOut`](crate::peer::DisconnectReason::TimedOut). Default 10 s.
+    pub idle_timeout: Duration,
+    /// A connection attempt unanswered for this long ends with `TimedOut`; the listener also
+    /// waits this long for an accepted peer's first packet. Default 15 s.
+    pub handshake_timeout: Duration,
+    /// A keep-alive is sent after this long without sending anything. Default 1 s; keep it
+    /// well below `idle_timeout`.
+    pub keepalive_interval: Duration,
+    /// After a local disconnect, how long reliable messages already sent may still be resent
+    /// before the close goes out anyway. Default 2 s.
+    pub close_linger: Duration,
+    /// Socket buffer sizes applied to every socket the transport binds. Default 2 MiB each way.
+    pub socket: SocketConfig,
+    /// The transport version sent in handshakes; a listener rejects another with reason
+    /// `incompatible version` (3). Default [`UDP_TRANSPORT_VERSION`].
+    pub transport_version: u32,
+    /// Where this App binds the local socket of a connection it makes ("client port"): port 0
+    /// lets the OS choose. Connecting to an IPv6 address binds `[::]:0` instead when this is
+    /// IPv4. Default `0.0.0.0:0`.
+    pub client_bind: SocketAddr,
+    /// Datagrams moved per syscall on the listen and peer ports. Default 64.
+    pub batch_size: usize,
+    /// Datagrams moved per syscall on client ports, which carry few connections each
+    /// (keeps a connecting App with thousands of connections small). Default 8.
+    pub client_batch_size: usize,
+}
+
+impl Default for UdpConfig {
+    fn default() -> Self {
+        let session = SessionConfig::default();
+        let connection = ConnectionConfig::default();
+        Self {
+            listen: None,
+            peer_ports: Vec::new(),
+            max_peers: 1024,
+            accept_new_peers: true,
+            mtu: session.mtu,
+            max_datagram_size: session.max_incoming_datagram,
+            idle_timeout: connection.idle_timeout,
+            handshake_timeout: connection.handshake.timeout,
+            keepalive_interval: session.keepalive_interval,
+            close_linger: connection.close_linger,
+            socket: SocketConfig::default(),
+            transport_version: UDP_TRANSPORT_VERSION,
+            client_bind: SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
+            batch_size: 64,
+            client_batch_size: 8,
+        }
+    }
+}
+
+impl UdpConfig {
+    /// Listens for handshakes on `listen` and puts peers on `peer_ports` (on the same IP),
+    /// e.g. `UdpConfig::listening("0.0.0.0:7777".parse()?, 7778..=7781)`.
+    pub fn listening(listen: SocketAddr, peer_ports: RangeInclusive<u16>) -> Self {
+        Self { listen: Some(listen), peer_ports: peer_ports.collect(), ..Self::default() }
+    }
+
+    /// Listens on 127.0.0.1 with an OS-chosen listen port and `peer_ports` OS-chosen peer
+    /// ports: for tests and same-machine examples.
+    pub fn loopback(peer_ports: usize) -> Self {
+        let listen = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0);
+        Self { listen: Some(listen), peer_ports: vec![0; peer_ports], ..Self::default() }
+    }
+
+    /// The engine's per-connection configuration derived from these settings.
+    pub(crate) fn connection_config(&self) -> ConnectionConfig {
+        let defaults = ConnectionConfig::default();
+        ConnectionConfig {
+            session: SessionConfig {
+                mtu: self.mtu,
+                max_incoming_datagram: self.max_datagram_size,
+                keepalive_interval: self.keepalive_interval,
+                ..SessionConfig::default()
+            },
+            handshake: HandshakeConfig { timeout: self.handshake_timeout, ..defaults.handshake },
+            idle_timeout: self.idle_timeout,
+            close_linger: self.close_linger,
+            ..defaults
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! [`UdpPlugin`]: binds the sockets and adds the transport's systems.
+
+use bevy::app::{App, Plugin, PostUpdate, PreUpdate};
+use bevy::diagnostic::{DiagnosticsStore, RegisterDiagnostic};
+use bevy::ecs::schedule::IntoScheduleConfigs;
+
+use super::config::UdpConfig;
+use super::diagnostics::{UdpDiagnostics, measure};
+use super::io::{receive, send};
+use super::peer::UdpConnectRejected;
+use super::transport::UdpTransport;
+use crate::plugin::StardustSet;
+
+/// The UDP transport. Add it after [`StardustPlugin`](crate::plugin::StardustPlugin):
+///
+/// ```no_run
+/// use bevy::prelude::*;
+/// use stardust::prelude::*;
+///
+/// let mut app = App::new();
+/// app.add_plugins((StardustPlugin, UdpPlugin::new(UdpConfig::loopback(4))));
+/// let listen = app.world().resource::<UdpTransport>().listen_addr().unwrap();
+/// let peer = app.world_mut().connect_udp(listen); // an App may connect to itself
+/// ```
+///
+/// Building binds every socket of the [`UdpConfig`] and inserts the [`UdpTransport`]
+/// resource, so the bound addresses are known right after `add_plugins`.
+///
+/// # Panics
+/// When a socket cannot be bound, naming the address and what to change (e.g. "pick a free
+/// port, or port 0 to let the OS choose"). Nothing in the network path panics afterwards.
+#[derive(Debug, Clone, Default)]
+pub struct UdpPlugin {
+    /// What to bind and how connections behave.
+    pub config: UdpConfig,
+}
+
+impl UdpPlugin {
+    /// The transport configured by `config`.
+    pub fn new(config: UdpConfig) -> Self {
+        Self { config }
+    }
+}
+
+impl Plugin for UdpPlugin {
+    fn build(&self, app: &mut App) {
+        let transport = UdpTransport::bind(self.config.clone())
+            .unwrap_or_else(|error| panic!("the udp transport cannot start: {error}"));
+        let measured =
+            transport.listen_addr().map(|a| a.port()).into_iter().chain(transport.peer_ports());
+        let (diagnostics, registered) = UdpDiagnostics::new(measured.collect::<Vec<_>>());
+        // A connect-only App measures nothing, but the measuring system still needs the store.
+        app.init_resource::<DiagnosticsStore>();
+        for diagnostic in registered {
+            app.register_diagnostic(diagnostic);
+        }
+        app.insert_resource(transport)
+            .insert_resource(diagnostics)
+            .add_message::<UdpConnectRejected>()
+            .add_systems(PreUpdate, receive.in_set(StardustSet::Receive))
+            .add_systems(
+                PostUpdate,
+                (send.in_set(StardustSet::Send), measure.after(StardustSet::Send)),
+            );
+    }
+}

@@ -1,0 +1,280 @@
+//! One bound port with its peers: the unit of parallel work.
+//!
+//! A [`PortIo`] owns its socket, its batches and the protocol engines ([`Connection`]s) of
+//! the peers it carries, and nothing else, so the receive and send phases run one task per
+//! port with no lock: each task has `&mut` to its own port only. The ECS is touched
+//! afterwards, in a short serial pass that swaps buffers with the peer components.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use bevy::ecs::entity::Entity;
+use bytes::Bytes;
+use serde_json::Value;
+use stardust_proto::{
+    ChannelId, Connection, ConnectionEvent, ConnectionSendError, ReasonCode, SendError,
+};
+
+use super::flush::flush;
+use super::port_stats::UdpPortStats;
+use super::socket::{PortSocket, RecvBatch, SendBatch};
+
+/// Receive batches taken per port per frame at most, so a flood cannot hold a frame forever.
+const MAX_RECV_BATCHES: usize = 64;
+
+/// One peer on a port: its engine and the buffers exchanged with its entity.
+#[derive(Debug)]
+pub(crate) struct PeerSlot {
+    pub(crate) entity: Entity,
+    /// Where its datagrams go and come from (for an outgoing peer: the remote listen address
+    /// until connected, then the assigned remote peer port).
+    pub(crate) remote: SocketAddr,
+    /// Outgoing peers: the remote listen address, which keeps routing to this slot.
+    pub(crate) listen_addr: Option<SocketAddr>,
+    pub(crate) conn: Connection,
+    /// Messages received this frame, swapped into the entity's `PeerInbox`.
+    pub(crate) inbox: Vec<(ChannelId, Bytes)>,
+    /// Messages taken from the entity's `PeerOutbox`, not yet accepted by the engine.
+    pub(crate) outbox: Vec<(ChannelId, Bytes)>,
+    /// Engine events not yet applied to the entity.
+    pub(crate) events: Vec<ConnectionEvent>,
+    /// Whether the entity has been seen in the ECS (it is spawned through deferred commands).
+    pub(crate) seen: bool,
+    /// Whether the entity's close request was taken (into `pending_close`).
+    pub(crate) close_requested: bool,
+    /// A close to hand to the engine once the messages before it are.
+    pub(crate) pending_close: Option<(ReasonCode, Value)>,
+    /// Whether the entity is gone: the slot lives on only to finish the close.
+    pub(crate) orphan: bool,
+    /// Whether the slot's terminal event was applied: remove it.
+    pub(crate) finished: bool,
+}
+
+impl PeerSlot {
+    pub(crate) fn new(
+        entity: Entity,
+        remote: SocketAddr,
+        listen_addr: Option<SocketAddr>,
+        conn: Connection,
+    ) -> Self {
+        Self {
+            entity,
+            remote,
+            listen_addr,
+            conn,
+            inbox: Vec::new(),
+            outbox: Vec::new(),
+            events: Vec::new(),
+            seen: false,
+            close_requested: false,
+            pending_close: None,
+            orphan: false,
+            finished: false,
+        }
+    }
+}
+
+/// A bound port, the peers it carries, and its reusable buffers.
+///
+/// Invariants: `by_addr` maps exactly the addresses of `slots` (each slot's `remote`, plus
+/// `listen_addr` for outgoing peers) to their index; a source address routes to one slot.
+#[derive(Debug)]
+pub(crate) struct PortIo {
+    pub(crate) socket: PortSocket,
+    recv: RecvBatch,
+    send: SendBatch,
+    /// The engine writes each datagram here before it is copied into the send batch.
+    scratch: Vec<u8>,
+    pub(crate) slots: Vec<PeerSlot>,
+    by_addr: HashMap<SocketAddr, usize>,
+    pub(crate) stats: UdpPortStats,
+}
+
+impl PortIo {
+    /// A port over `socket` moving `batch` datagrams of at most `max_datagram` (received) and
+    /// `mtu` (sent) bytes per syscall.
+    pub(crate) fn new(socket: PortSocket, batch: usize, max_datagram: usize, mtu: usize) -> Self {
+        Self {
+            socket,
+            recv: RecvBatch::new(batch.max(1), max_datagram),
+            send: SendBatch::new(batch.max(1), mtu.max(max_datagram)),
+            scratch: Vec::with_capacity(mtu.max(max_datagram)),
+            slots: Vec::new(),
+            by_addr: HashMap::new(),
+            stats: UdpPortStats::default(),
+        }
+    }
+
+    /// The bound port number.
+    pub(crate) fn port(&self) -> u16 {
+        self.socket.port()
+    }
+
+    /// Whether an outgoing peer of this port already talks to the listener at `listen`.
+    pub(crate) fn talks_to(&self, listen: SocketAddr) -> bool {
+        self.by_addr.contains_key(&listen)
+    }
+
+    /// Adds a peer. Returns `false` (and adds nothing) if one of its addresses already routes
+    /// to another peer of this port.
+    pub(crate) fn insert(&mut self, slot: PeerSlot) -> bool {
+        let taken = |addr: &SocketAddr| self.by_addr.contains_key(addr);
+        if taken(&slot.remote) || slot.listen_addr.as_ref().is_some_and(taken) {
+            return false;
+        }
+        let index = self.slots.len();
+        self.by_addr.insert(slot.remote, index);
+        if let Some(listen) = slot.listen_addr {
+            self.by_addr.insert(listen, index);
+        }
+        self.slots.push(slot);
+        true
+    }
+
+    /// Removes every finished slot, keeping `by_addr` exact; yields each removed slot's
+    /// entity and remote address to `removed`.
+    pub(crate) fn remove_finished(&mut self, mut removed: impl FnMut(&PeerSlot)) {
+        let mut index = 0;
+        while index < self.slots.len() {
+            if !self.slots[index].finished {
+                index += 1;
+                continue;
+            }
+            let slot = self.slots.swap_remove(index);
+            self.unroute(&slot, index);
+            removed(&slot);
+            if let Some(moved) = self.slots.get(index) {
+                for addr in [Some(moved.remote), moved.listen_addr].into_iter().flatten() {
+                    self.by_addr.insert(addr, index);
+                }
+            }
+        }
+    }
+
+    fn unroute(&mut self, slot: &PeerSlot, index: usize) {
+        for addr in [Some(slot.remote), slot.listen_addr].into_iter().flatten() {
+            if self.by_addr.get(&addr) == Some(&index) {
+                self.by_addr.remove(&addr);
+            }
+        }
+    }
+
+    /// The receive phase of this port: takes the waiting datagrams off the socket (bounded),
+    /// feeds each to its peer's engine, runs due timers, and moves received messages and
+    /// events into the slots. Unknown sources are dropped and counted.
+    pub(crate) fn receive(&mut self, now: Instant) {
+        for _ in 0..MAX_RECV_BATCHES {
+            let got = match self.socket.recv_batch(&mut self.recv) {
+                Ok(got) => got,
+                Err(_) => {
+                    self.stats.io_errors += 1;
+                    break;
+                }
+            };
+            self.stats.packets_in += got as u64;
+            self.stats.dropped_oversize += self.recv.truncated() as u64;
+            for datagram in self.recv.iter() {
+                self.stats.bytes_in += datagram.bytes.len() as u64;
+                match self.by_addr.get(&datagram.from) {
+                    Some(&index) => self.slots[index].conn.handle_datagram(now, datagram.bytes),
+                    None => self.stats.dropped_unknown_source += 1,
+                }
+            }
+            if got < self.recv.capacity() {
+                break;
+            }
+        }
+        for index in 0..self.slots.len() {
+            let slot = &mut self.slots[index];
+            if slot.conn.poll_timeout().is_some_and(|due| due <= now) {
+                slot.conn.handle_timeout(now);
+            }
+            while let Some(message) = slot.conn.poll_message() {
+                slot.inbox.push(message);
+            }
+            self.collect_events(index);
+        }
+    }
+
+    /// The send phase of this port: hands each peer's pending messages to its engine (keeping
+    /// the rest when a channel queue is full), runs due timers, and sends every datagram the
+    /// engines produce in batches.
+    pub(crate) fn transmit(&mut self, now: Instant) {
+        let mut socket_full = false;
+        for index in 0..self.slots.len() {
+            let slot = &mut self.slots[index];
+            let accepted = push_messages(&mut slot.conn, &slot.outbox, &mut self.stats);
+            slot.outbox.drain(..accepted);
+            if let Some((code, data)) = slot.pending_close.take() {
+                self.stats.dropped_messages += slot.outbox.len() as u64;
+                slot.outbox.clear();
+                slot.conn.close(now, code, data);
+            }
+            if slot.conn.poll_timeout().is_some_and(|due| due <= now) {
+                slot.conn.handle_timeout(now);
+            }
+            while !socket_full {
+                if self.send.is_full() {
+                    flush(&self.socket, &mut self.send, &mut self.stats);
+                    if self.send.is_full() {
+                        // The OS buffer is full: the engines keep what they could not send
+                        // (reliable data is resent), and the next frame tries again.
+                        socket_full = true;
+                        break;
+                    }
+                }
+                if !slot.conn.poll_transmit(now, &mut self.scratch) {
+                    break;
+                }
+                match self.send.push(slot.remote, &self.scratch) {
+                    Ok(()) => self.stats.bytes_out += self.scratch.len() as u64,
+                    Err(_) => self.stats.dropped_outgoing += 1,
+                }
+            }
+            self.collect_events(index);
+        }
+        self.flush();
+    }
+
+    fn flush(&mut self) {
+        flush(&self.socket, &mut self.send, &mut self.stats);
+    }
+
+    /// Moves the engine's events into the slot; an outgoing peer's accept adds its assigned
+    /// remote port to the routes.
+    fn collect_events(&mut self, index: usize) {
+        let slot = &mut self.slots[index];
+        while let Some(event) = slot.conn.poll_event() {
+            if let (ConnectionEvent::Connected { port }, Some(listen)) = (&event, slot.listen_addr)
+            {
+                let data = SocketAddr::new(listen.ip(), *port);
+                // A route already taken would mean two peers behind one address; keep the
+                // first and let this one time out rather than steal its packets.
+                if data != slot.remote && !self.by_addr.contains_key(&data) {
+                    slot.remote = data;
+                    self.by_addr.insert(data, index);
+                }
+            }
+            slot.events.push(event);
+        }
+    }
+}
+
+/// Hands `messages` to the engine in order; returns how many it took (accepted or dropped).
+/// Stops at the first full channel queue so nothing is lost and per-channel order holds.
+fn push_messages(
+    conn: &mut Connection,
+    messages: &[(ChannelId, Bytes)],
+    stats: &mut UdpPortStats,
+) -> usize {
+    for (taken, (channel, payload)) in messages.iter().enumerate() {
+        match conn.send(*channel, payload.clone()) {
+            Ok(()) => {}
+            Err(ConnectionSendError::Session(SendError::QueueFull(_))) => return taken,
+            Err(ConnectionSendError::NotConnected) if !conn.is_closed() => return taken,
+            Err(_) => stats.dropped_messages += 1,
+        }
+    }
+    messages.len()
+}

@@ -1,0 +1,29 @@
+//! Counters of one bound UDP port.
+
+/// Traffic and drops of one bound port (listen, peer or client port), since it was bound.
+/// Counters only grow.
+///
+/// Read them with [`UdpTransport::port_stats`](super::UdpTransport::port_stats); the listen
+/// and peer ports also feed per-second rates into Bevy diagnostics (see
+/// [`UdpDiagnostics`](super::UdpDiagnostics)).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UdpPortStats {
+    /// Datagrams received, valid or not.
+    pub packets_in: u64,
+    /// Bytes of valid datagrams received.
+    pub bytes_in: u64,
+    /// Datagrams handed to the OS.
+    pub packets_out: u64,
+    /// Bytes of datagrams queued for the OS (including the rare ones it then refused).
+    pub bytes_out: u64,
+    /// Datagrams dropped because their source is not a peer of this port.
+    pub dropped_unknown_source: u64,
+    /// Datagrams dropped because they were longer than the largest accepted size.
+    pub dropped_oversize: u64,
+    /// Datagrams the OS refused to send, or that found the send batch full.
+    pub dropped_outgoing: u64,
+    /// Outgoing messages dropped because their connection was closing or refused them.
+    pub dropped_messages: u64,
+    /// Receive or send syscalls that failed (the batch is retried next frame).
+    pub io_errors: u64,
+}

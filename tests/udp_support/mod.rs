@@ -1,0 +1,184 @@
+//! Shared setup of the UDP tests: listener and connecting Apps on 127.0.0.1 with OS-chosen
+//! ports, bounded drive loops, and collectors of what each App saw.
+//!
+//! Use from a test file with `mod udp_support;` and `use udp_support::*;`.
+
+#![allow(dead_code, unreachable_pub, elided_lifetimes_in_paths)]
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use bevy::ecs::system::RunSystemOnce;
+use bevy::prelude::*;
+use stardust::prelude::*;
+
+/// Reliable ordered channel.
+#[derive(Channel)]
+#[channel(reliable, ordered, id = 0x000B01)]
+pub struct Chat;
+
+/// Unreliable sequenced channel.
+#[derive(Channel)]
+#[channel(unreliable, sequenced, max_size = 256, id = 0x000B02)]
+pub struct Moves;
+
+/// Most frames any drive loop runs.
+pub const MAX_FRAMES: usize = 2_000;
+/// Longest any drive loop runs.
+pub const MAX_TIME: Duration = Duration::from_secs(10);
+/// Pause between two rounds of frames, so that timers (resends, acks) see time pass.
+pub const FRAME_PAUSE: Duration = Duration::from_millis(1);
+
+/// An App with the runtime, the test channels, their collectors and lifecycle recorders,
+/// and the UDP transport configured by `config`.
+pub fn app_with(config: UdpConfig) -> App {
+    let mut app = App::new();
+    app.add_plugins((StardustPlugin, UdpPlugin::new(config)));
+    app.add_channel::<Chat>().add_channel::<Moves>();
+    collect::<Chat>(&mut app);
+    collect::<Moves>(&mut app);
+    app.init_resource::<Lifecycle>();
+    app.add_systems(
+        Update,
+        |mut connected: MessageReader<PeerConnected>,
+         mut disconnected: MessageReader<PeerDisconnected>,
+         mut rejected: MessageReader<UdpConnectRejected>,
+         mut log: ResMut<Lifecycle>| {
+            log.connected.extend(connected.read().map(|m| m.peer));
+            log.disconnected.extend(disconnected.read().map(|m| (m.peer, m.reason.clone())));
+            log.rejected.extend(rejected.read().cloned());
+        },
+    );
+    app
+}
+
+/// A listener on 127.0.0.1 (OS-chosen listen port) with `peer_ports` OS-chosen peer ports.
+pub fn listener_app(peer_ports: usize) -> App {
+    app_with(UdpConfig::loopback(peer_ports))
+}
+
+/// An App that only connects.
+pub fn connecting_app() -> App {
+    app_with(UdpConfig::default())
+}
+
+/// The bound listen address of `app`.
+pub fn listen_addr(app: &App) -> SocketAddr {
+    app.world().resource::<UdpTransport>().listen_addr().expect("the app listens")
+}
+
+/// Starts connecting `app` to the listener at `addr`; returns the peer entity.
+pub fn connect(app: &mut App, addr: SocketAddr) -> Entity {
+    app.world_mut().connect_udp(addr)
+}
+
+/// Runs every App once per round (pausing [`FRAME_PAUSE`] between rounds) until `done`
+/// holds, for at most [`MAX_FRAMES`] rounds and [`MAX_TIME`]. Returns whether it held.
+pub fn run_until(apps: &mut [&mut App], mut done: impl FnMut(&mut [&mut App]) -> bool) -> bool {
+    let start = Instant::now();
+    for _ in 0..MAX_FRAMES {
+        if done(apps) {
+            return true;
+        }
+        if start.elapsed() > MAX_TIME {
+            return false;
+        }
+        for app in apps.iter_mut() {
+            app.update();
+        }
+        std::thread::sleep(FRAME_PAUSE);
+    }
+    done(apps)
+}
+
+/// Runs every App for `rounds` rounds.
+pub fn run_rounds(apps: &mut [&mut App], rounds: usize) {
+    for _ in 0..rounds {
+        for app in apps.iter_mut() {
+            app.update();
+        }
+        std::thread::sleep(FRAME_PAUSE);
+    }
+}
+
+/// The state of `peer` in `app`, or `None` once despawned.
+pub fn state(app: &App, peer: Entity) -> Option<PeerState> {
+    app.world().get::<PeerState>(peer).cloned()
+}
+
+/// Whether `peer` is connected in `app`.
+pub fn is_connected(app: &App, peer: Entity) -> bool {
+    app.world().get::<PeerState>(peer).is_some_and(PeerState::is_connected)
+}
+
+/// The peers of `app` with the given direction.
+pub fn peers(app: &mut App, direction: UdpDirection) -> Vec<Entity> {
+    let mut query = app.world_mut().query::<(Entity, &UdpPeer)>();
+    query.iter(app.world()).filter(|(_, udp)| udp.direction == direction).map(|(e, _)| e).collect()
+}
+
+/// The accepted peers of `app` that are connected.
+pub fn connected_accepted(app: &mut App) -> Vec<Entity> {
+    let accepted = peers(app, UdpDirection::Accepted);
+    accepted.into_iter().filter(|&peer| is_connected(app, peer)).collect()
+}
+
+/// Sends `payload` to `peer` on channel `C` from `app`.
+pub fn send<C: Channel>(app: &mut App, peer: Entity, payload: &[u8]) -> Result<(), SendError> {
+    let payload = bytes::Bytes::copy_from_slice(payload);
+    app.world_mut()
+        .run_system_once(move |mut writer: ChannelWriter<C>| writer.send(peer, payload.clone()))
+        .expect("one-shot system runs")
+}
+
+/// Asks `app` to close its connection to `peer`, telling the remote side `message`.
+pub fn disconnect(app: &mut App, peer: Entity, message: &str) {
+    app.world_mut().commands().entity(peer).disconnect_peer(message);
+    app.world_mut().flush();
+}
+
+/// Every message a reader of channel `C` saw, as `(peer, payload)`, in reading order.
+#[derive(Resource)]
+pub struct Received<C> {
+    pub messages: Vec<(Entity, Vec<u8>)>,
+    _channel: core::marker::PhantomData<fn() -> C>,
+}
+
+impl<C> Default for Received<C> {
+    fn default() -> Self {
+        Received { messages: Vec::new(), _channel: core::marker::PhantomData }
+    }
+}
+
+/// The messages `app` received on channel `C` so far.
+pub fn received<C: Channel>(app: &App) -> &[(Entity, Vec<u8>)] {
+    &app.world().resource::<Received<C>>().messages
+}
+
+/// Adds a reader of `C` in `Update` that appends to [`Received<C>`].
+pub fn collect<C: Channel>(app: &mut App) {
+    app.init_resource::<Received<C>>();
+    app.add_systems(Update, |reader: ChannelReader<C>, mut received: ResMut<Received<C>>| {
+        for (peer, payload) in reader.read() {
+            received.messages.push((peer, payload.to_vec()));
+        }
+    });
+}
+
+/// The lifecycle messages an App wrote, in order.
+#[derive(Resource, Default, Debug)]
+pub struct Lifecycle {
+    pub connected: Vec<Entity>,
+    pub disconnected: Vec<(Entity, DisconnectReason)>,
+    pub rejected: Vec<UdpConnectRejected>,
+}
+
+/// The lifecycle messages `app` wrote so far.
+pub fn lifecycle(app: &App) -> &Lifecycle {
+    app.world().resource::<Lifecycle>()
+}
+
+/// The reason `peer` was reported disconnected with in `app`, if it was.
+pub fn disconnect_reason(app: &App, peer: Entity) -> Option<DisconnectReason> {
+    lifecycle(app).disconnected.iter().find(|(p, _)| *p == peer).map(|(_, r)| r.clone())
+}
