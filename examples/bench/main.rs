@@ -149,6 +149,13 @@ fn main() {
             .row("one-way 64 B: quinn-udp sendmsg / recvmmsg", Some(std_one_way.arrived_per_sec)),
     );
 
+    let std_cost = raw_udp::std_syscall_cost();
+    rows.extend(std_cost.rows("std send_to / recv_from", None));
+    let batched_cost = raw_udp::batched_syscall_cost();
+    rows.extend(batched_cost.rows("PortSocket sendmmsg / recvmmsg", Some(&std_cost)));
+    let quinn_cost = quinn_udp_path::syscall_cost();
+    rows.extend(quinn_cost.rows("quinn-udp sendmsg / recvmmsg", Some(&std_cost)));
+
     let std_rtt = raw_udp::std_ping_pong(&settings);
     rows.extend(std_rtt.rows("ping-pong 64 B: std, busy poll", None));
     let batched_rtt = raw_udp::batched_ping_pong(&settings, 64);

@@ -6,19 +6,18 @@
 //! `recvmmsg`, 32 at a time.
 
 use std::io::IoSliceMut;
-use std::net::{Ipv4Addr, UdpSocket};
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use quinn_udp::{RecvMeta, Transmit, UdpSocketState};
 
 use crate::Settings;
-use crate::raw_udp::{self, OneWay, PAYLOAD};
+use crate::raw_udp::{self, OneWay, PAYLOAD, SyscallCost};
 
 /// One-way throughput with quinn-udp on both sides, the receiver spinning.
 pub fn one_way(settings: &Settings) -> OneWay {
     let bind = || {
-        let socket = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).expect("binding a loopback socket");
+        let socket = raw_udp::std_socket();
         let state = UdpSocketState::new((&socket).into()).expect("quinn-udp socket state");
         socket.set_nonblocking(true).expect("non-blocking");
         (socket, state)
@@ -62,14 +61,59 @@ pub fn one_way(settings: &Settings) -> OneWay {
         let mut last = Instant::now();
         while !raw_udp::receiver_done(finished, last, deadline) {
             if let Ok(got) = receiver_state.recv((&receiver).into(), &mut buffers, &mut metas) {
-                arrived += metas[..got]
-                    .iter()
-                    .map(|m| if m.stride == 0 { 0 } else { m.len.div_ceil(m.stride) as u64 })
-                    .sum::<u64>();
+                arrived += datagrams(&metas[..got]);
                 last = Instant::now();
             }
         }
         arrived
     };
     raw_udp::one_way(settings, send, receive)
+}
+
+/// Per-datagram syscall cost of quinn-udp on one thread: one `sendmsg` per datagram, and a
+/// `recvmmsg` loop (32 at a time) until WouldBlock.
+pub fn syscall_cost() -> SyscallCost {
+    let socket = |nonblocking: bool| {
+        let socket = raw_udp::std_socket();
+        let state = UdpSocketState::new((&socket).into()).expect("quinn-udp socket state");
+        socket.set_nonblocking(nonblocking).expect("non-blocking");
+        (socket, state)
+    };
+    let (sender, sender_state) = socket(false);
+    let (receiver, receiver_state) = socket(true);
+    let to = receiver.local_addr().expect("local address");
+    let payload = [0x5A; PAYLOAD];
+    let transmit = Transmit {
+        destination: to,
+        ecn: None,
+        contents: &payload,
+        segment_size: None,
+        src_ip: None,
+    };
+    let send = |count: usize| {
+        for _ in 0..count {
+            let _ = sender_state.try_send((&sender).into(), &transmit);
+        }
+    };
+    let count = quinn_udp::BATCH_SIZE;
+    let mut storage = vec![0u8; count * 65_536];
+    let mut buffers: Vec<IoSliceMut<'_>> =
+        storage.chunks_mut(65_536).map(IoSliceMut::new).collect();
+    let mut metas = vec![RecvMeta::default(); count];
+    let drain = || {
+        let mut drained = 0;
+        while drained < 10_000 {
+            match receiver_state.recv((&receiver).into(), &mut buffers, &mut metas) {
+                Ok(got) if got > 0 => drained += datagrams(&metas[..got]) as usize,
+                _ => break,
+            }
+        }
+        drained
+    };
+    raw_udp::syscall_cost(send, drain)
+}
+
+/// How many datagrams the filled buffers hold, GRO-coalesced ones counted by stride.
+fn datagrams(metas: &[RecvMeta]) -> u64 {
+    metas.iter().map(|m| if m.stride == 0 { 0 } else { m.len.div_ceil(m.stride) as u64 }).sum()
 }

@@ -144,12 +144,26 @@ fn loopback() -> SocketAddr {
     SocketAddr::from((Ipv4Addr::LOCALHOST, 0))
 }
 
-fn std_socket() -> UdpSocket {
-    UdpSocket::bind(loopback()).expect("binding a loopback UDP socket")
+/// `SO_RCVBUF`/`SO_SNDBUF` of every socket in the bench, [`SocketConfig`]'s default: with the
+/// usual 208 KiB, a receiver descheduled for a millisecond overflows, and the figures would
+/// measure the scheduler rather than the syscalls.
+pub const BUFFER_SIZE: usize = 2 << 20;
+
+/// A std socket bound on loopback with [`BUFFER_SIZE`] buffers; everything after the setup is
+/// plain `std::net::UdpSocket`.
+pub fn std_socket() -> UdpSocket {
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None)
+        .expect("creating a UDP socket");
+    socket.set_recv_buffer_size(BUFFER_SIZE).expect("SO_RCVBUF");
+    socket.set_send_buffer_size(BUFFER_SIZE).expect("SO_SNDBUF");
+    socket.bind(&loopback().into()).expect("binding a loopback UDP socket");
+    socket.into()
 }
 
 fn port_socket() -> PortSocket {
-    PortSocket::bind(loopback(), &SocketConfig::default()).expect("binding a loopback PortSocket")
+    let config =
+        SocketConfig { recv_buffer_size: Some(BUFFER_SIZE), send_buffer_size: Some(BUFFER_SIZE) };
+    PortSocket::bind(loopback(), &config).expect("binding a loopback PortSocket")
 }
 
 /// One-way throughput with std sockets: blocking `send_to` per datagram, blocking `recv_from`.
@@ -331,4 +345,128 @@ pub fn batched_ping_pong(settings: &Settings, recv_capacity: usize) -> Rtt {
         }
     };
     ping_pong(settings, trip, echo)
+}
+
+/// Per-datagram cost of the syscalls on one thread, free of the scheduling between a sender
+/// and a receiver thread that the two-thread figures include.
+#[derive(Debug, Clone, Copy)]
+pub struct SyscallCost {
+    /// Median time to hand one datagram to the OS, in nanoseconds.
+    pub send_ns: f64,
+    /// Median time to take one waiting datagram off the socket, in nanoseconds.
+    pub recv_ns: f64,
+}
+
+impl SyscallCost {
+    /// The two table rows of this measurement.
+    pub fn rows(&self, name: &str, baseline: Option<&SyscallCost>) -> [Row; 2] {
+        [
+            Row {
+                name: format!("send cost 64 B: {name}"),
+                value: self.send_ns,
+                unit: "ns/datagram",
+                baseline: baseline.map(|b| b.send_ns),
+                better: Better::Lower,
+            },
+            Row {
+                name: format!("drain cost 64 B: {name}"),
+                value: self.recv_ns,
+                unit: "ns/datagram",
+                baseline: baseline.map(|b| b.recv_ns),
+                better: Better::Lower,
+            },
+        ]
+    }
+}
+
+/// Datagrams per round of the single-thread cost measurement: far fewer than fit in a
+/// [`BUFFER_SIZE`] receive buffer, so none is dropped.
+const COST_ROUND: usize = 1_000;
+/// Rounds of the single-thread cost measurement.
+const COST_ROUNDS: usize = 40;
+
+/// Times `COST_ROUNDS` rounds of: send [`COST_ROUND`] datagrams with `send`, then drain them
+/// with `drain` (which returns how many it took), each phase timed on its own.
+pub fn syscall_cost(mut send: impl FnMut(usize), mut drain: impl FnMut() -> usize) -> SyscallCost {
+    let mut send_ns = Vec::with_capacity(COST_ROUNDS);
+    let mut recv_ns = Vec::with_capacity(COST_ROUNDS);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    for _ in 0..COST_ROUNDS {
+        if Instant::now() >= deadline {
+            break;
+        }
+        let began = Instant::now();
+        send(COST_ROUND);
+        send_ns.push(began.elapsed().as_secs_f64() * 1e9 / COST_ROUND as f64);
+        let began = Instant::now();
+        let drained = drain();
+        if drained > 0 {
+            recv_ns.push(began.elapsed().as_secs_f64() * 1e9 / drained as f64);
+        }
+    }
+    let median = |mut v: Vec<f64>| {
+        v.sort_unstable_by(f64::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+    };
+    SyscallCost { send_ns: median(send_ns), recv_ns: median(recv_ns) }
+}
+
+/// Per-datagram syscall cost of std `send_to` and of a `recv_from` loop until WouldBlock.
+pub fn std_syscall_cost() -> SyscallCost {
+    let sender = std_socket();
+    let receiver = std_socket();
+    receiver.set_nonblocking(true).expect("non-blocking");
+    let to = receiver.local_addr().expect("local address");
+    let payload = [0x5A; PAYLOAD];
+    let send = |count: usize| {
+        for _ in 0..count {
+            let _ = sender.send_to(&payload, to);
+        }
+    };
+    let drain = || {
+        let mut buffer = [0u8; 2048];
+        let mut drained = 0;
+        while drained < 10 * COST_ROUND && receiver.recv_from(&mut buffer).is_ok() {
+            drained += 1;
+        }
+        drained
+    };
+    syscall_cost(send, drain)
+}
+
+/// Per-datagram syscall cost of [`PortSocket`]: `sendmmsg` and `recvmmsg` 64 at a time.
+pub fn batched_syscall_cost() -> SyscallCost {
+    let sender = port_socket();
+    let receiver = port_socket();
+    let to = receiver.local_addr();
+    let payload = [0x5A; PAYLOAD];
+    let mut send_batch = SendBatch::new(64, PAYLOAD);
+    let mut recv_batch = RecvBatch::new(64, 2048);
+    let send = |count: usize| {
+        let mut queued = 0;
+        while queued < count {
+            while queued < count && send_batch.push(to, &payload).is_ok() {
+                queued += 1;
+            }
+            // A loopback send never waits for room in a receive buffer, so this ends.
+            for _ in 0..1_000 {
+                if send_batch.is_empty() {
+                    break;
+                }
+                let _ = sender.send_batch(&mut send_batch);
+            }
+            send_batch.clear();
+        }
+    };
+    let drain = || {
+        let mut drained = 0;
+        while drained < 10 * COST_ROUND {
+            if receiver.recv_batch(&mut recv_batch).unwrap_or(0) == 0 {
+                break;
+            }
+            drained += recv_batch.iter().count();
+        }
+        drained
+    };
+    syscall_cost(send, drain)
 }
