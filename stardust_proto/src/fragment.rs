@@ -144,6 +144,24 @@ impl Reassembler {
         dropped
     }
 
+    /// Drops the incomplete messages of `channel` not newer than `seq`: on a sequenced channel
+    /// they can never be delivered once `seq` was, and their remaining fragments will be
+    /// discarded as stale.
+    pub(crate) fn discard_not_newer(&mut self, channel: u32, seq: u16, buffered: &mut usize) {
+        self.partials.retain(|&(ch, s), p| {
+            let keep = ch != channel || crate::sequence::seq_newer(s, seq);
+            if !keep {
+                *buffered -= p.charge;
+            }
+            keep
+        });
+    }
+
+    /// Whether no incomplete message is stored.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.partials.is_empty()
+    }
+
     /// Whether an incomplete message with this key is stored.
     pub(crate) fn has(&self, channel: u32, seq: u16) -> bool {
         self.partials.contains_key(&(channel, seq))

@@ -20,7 +20,7 @@ use crate::send_queue::SendQueue;
 use crate::sent_packets::SentPackets;
 use crate::session_config::SessionConfig;
 use crate::stats::{DropReason, SessionStats};
-use crate::{ChannelId, Reliability};
+use crate::{ChannelId, Ordering, Reliability};
 
 /// Data packets received before an ack is sent without waiting for `max_ack_delay`.
 const ACK_IMMEDIATELY_AFTER: u32 = 2;
@@ -280,6 +280,10 @@ impl Session {
             &mut self.buffered,
         );
         self.stats.messages_received += delivered;
+        if config.ordering == Ordering::Sequenced && !self.reassembler.is_empty() {
+            let buffered = &mut self.buffered;
+            self.reassembler.discard_not_newer(index as u32, frame.msg_seq, buffered);
+        }
     }
 
     fn process_acks(&mut self, now: Instant, datagram: &[u8]) {
