@@ -23,7 +23,7 @@ use stardust_proto::{ConnectionEvent, ReasonCode};
 
 use super::connect::PendingConnect;
 use super::listener::ListenIo;
-use super::peer::{UdpConnectRejected, UdpDirection, UdpPeer};
+use super::peer::{UdpConnectRejected, UdpDirection, UdpPeer, UdpPeerStats};
 use super::port_io::{PeerSlot, PortIo};
 use super::reason;
 use super::transport::UdpTransport;
@@ -31,8 +31,14 @@ use crate::channel::{ChannelRegistry, ProtocolHash};
 use crate::messages::{PeerInbox, PeerOutbox};
 use crate::peer::{DisconnectReason, PeerState, PeerStats};
 
-type PeerItem<'a> =
-    (&'a mut PeerState, &'a mut PeerInbox, &'a mut PeerOutbox, &'a mut PeerStats, &'a mut UdpPeer);
+type PeerItem<'a> = (
+    &'a mut PeerState,
+    &'a mut PeerInbox,
+    &'a mut PeerOutbox,
+    &'a mut PeerStats,
+    &'a mut UdpPeer,
+    &'a mut UdpPeerStats,
+);
 type Peers<'w, 's> = Query<'w, 's, PeerItem<'static>, Without<PendingConnect>>;
 type Pending<'w, 's> =
     Query<'w, 's, (Entity, &'static mut UdpPeer, &'static mut PeerState), With<PendingConnect>>;
@@ -293,7 +299,9 @@ fn sync_slot(
         slot.finished |= slot.conn.is_closed();
         return;
     }
-    let Ok((mut state, mut inbox, _, mut stats, mut udp)) = peers.get_mut(slot.entity) else {
+    let Ok((mut state, mut inbox, _, mut stats, mut udp, mut udp_stats)) =
+        peers.get_mut(slot.entity)
+    else {
         if slot.seen {
             orphan(slot, Instant::now());
         }
@@ -337,6 +345,14 @@ fn sync_slot(
         stats.packet_loss = measured.packet_loss as f32;
         stats.bytes_sent = measured.bytes_sent;
         stats.bytes_received = measured.bytes_received;
+        *udp_stats = UdpPeerStats {
+            packets_sent: measured.packets_sent,
+            packets_received: measured.packets_received,
+            packets_lost: measured.packets_lost,
+            frames_resent: measured.frames_resent,
+            dropped_incoming: measured.drops.total(),
+            queued_messages: slot.outbox.len() as u64,
+        };
     }
 }
 

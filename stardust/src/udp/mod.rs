@@ -24,7 +24,7 @@ mod transport;
 pub use config::{UDP_TRANSPORT_ID, UDP_TRANSPORT_VERSION, UdpConfig};
 pub use connect::UdpConnectExt;
 pub use diagnostics::UdpDiagnostics;
-pub use peer::{UdpConnectRejected, UdpDirection, UdpPeer};
+pub use peer::{UdpConnectRejected, UdpDirection, UdpPeer, UdpPeerStats};
 pub use plugin::UdpPlugin;
 pub use port_stats::UdpPortStats;
 pub use ports::{AssignError, PortTable, PortTableError, Seat};

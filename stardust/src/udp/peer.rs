@@ -26,7 +26,7 @@ pub enum UdpDirection {
 /// Inserted by the transport with [`Peer`] on every UDP peer. Read it; the transport keeps
 /// it current and ignores changes made by others.
 #[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
-#[require(Peer)]
+#[require(Peer, UdpPeerStats)]
 pub struct UdpPeer {
     /// The remote address this peer's packets come from and go to. For an
     /// [`Outgoing`](UdpDirection::Outgoing) peer it is the remote listen address while
@@ -43,6 +43,27 @@ pub struct UdpPeer {
     /// For an outgoing peer, the remote listen address it connected to; `None` for accepted
     /// peers.
     pub listen_addr: Option<SocketAddr>,
+}
+
+/// Packet-level counters of one UDP peer, kept current by the transport every frame (the
+/// runtime's [`PeerStats`](crate::peer::PeerStats) on the same entity carries its RTT, loss
+/// and byte counts). Counters only grow. All zero until the connection is established.
+#[derive(Component, Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct UdpPeerStats {
+    /// Datagrams sent to the peer (data, acks, keep-alives).
+    pub packets_sent: u64,
+    /// Valid datagrams received from the peer.
+    pub packets_received: u64,
+    /// Data packets never acknowledged.
+    pub packets_lost: u64,
+    /// Reliable frames sent again after a loss.
+    pub frames_resent: u64,
+    /// Incoming datagrams or messages the protocol engine dropped (malformed, duplicate,
+    /// stale, over a limit).
+    pub dropped_incoming: u64,
+    /// Outgoing messages not yet handed to the engine because a channel queue was full
+    /// (back-pressure; they go out in a later frame).
+    pub queued_messages: u64,
 }
 
 /// A listener refused a connection this App made. Written in

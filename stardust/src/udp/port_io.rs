@@ -237,6 +237,23 @@ impl PortIo {
         self.flush();
     }
 
+    /// Sends `datagram` once to every peer whose connection is established (used for the
+    /// goodbye when the transport is dropped).
+    pub(crate) fn send_to_established(&mut self, datagram: &[u8]) {
+        for slot in &self.slots {
+            if !slot.conn.is_connected() {
+                continue;
+            }
+            if self.send.is_full() {
+                flush(&self.socket, &mut self.send, &mut self.stats);
+            }
+            if self.send.push(slot.remote, datagram).is_ok() {
+                self.stats.bytes_out += datagram.len() as u64;
+            }
+        }
+        flush(&self.socket, &mut self.send, &mut self.stats);
+    }
+
     fn flush(&mut self) {
         flush(&self.socket, &mut self.send, &mut self.stats);
     }

@@ -5,8 +5,12 @@ use std::time::Instant;
 
 use bevy::ecs::entity::Entity;
 use bevy::ecs::resource::Resource;
+use serde_json::Value;
 use stardust_proto::zero::Request;
-use stardust_proto::{ChannelTable, Connection, ConnectionConfig, Endpoint, EndpointConfig};
+use stardust_proto::zero::{Close, ZeroMessage};
+use stardust_proto::{
+    ChannelTable, Connection, ConnectionConfig, Endpoint, EndpointConfig, EndpointStats, ReasonCode,
+};
 use thiserror::Error;
 
 use super::config::{UDP_TRANSPORT_ID, UdpConfig};
@@ -174,6 +178,12 @@ impl UdpTransport {
         listen.chain(peers).chain(clients)
     }
 
+    /// The listen port's handshake counters (requests accepted, rejected, duplicates, zero
+    /// messages dropped per reason), or `None` when this App does not listen.
+    pub fn endpoint_stats(&self) -> Option<EndpointStats> {
+        self.listener.as_ref()?.endpoint.as_ref().map(|endpoint| *endpoint.stats())
+    }
+
     /// Whether new connection requests are accepted.
     pub fn is_accepting(&self) -> bool {
         self.config.accept_new_peers
@@ -286,6 +296,22 @@ impl UdpTransport {
             return Err(ConnectError::AddressInUse { listen });
         }
         Ok(io.port())
+    }
+}
+
+impl Drop for UdpTransport {
+    /// Tells every established peer that this App is going away (one `close` with reason
+    /// `shutting down`, which the remote side reports as
+    /// [`DisconnectReason::TransportClosed`](crate::peer::DisconnectReason::TransportClosed))
+    /// instead of leaving it to time out. Best effort: nothing blocks, nothing is resent.
+    fn drop(&mut self) {
+        let mut close = Vec::new();
+        let message =
+            ZeroMessage::Close(Close { code: ReasonCode::SHUTTING_DOWN, data: Value::Null });
+        message.encode(&mut close);
+        for io in self.peer_ports.iter_mut().chain(&mut self.client_ports) {
+            io.send_to_established(&close);
+        }
     }
 }
 
