@@ -19,7 +19,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use bevy::prelude::*;
 use bytes::Bytes;
@@ -129,8 +129,9 @@ fn linked_apps(mode: Payloads) -> (App, App) {
 }
 
 struct Figures {
-    ns_per_message: f64,
+    ns_per_message: Spread,
     allocations_per_message: f64,
+    allocations_per_frame: f64,
 }
 
 fn measure_runtime(mode: Payloads) -> Figures {
@@ -141,12 +142,10 @@ fn measure_runtime(mode: Payloads) -> Figures {
     }
     let read_before = receiver.world().resource::<ReadCount>().0;
     let allocations_before = ALLOCATIONS.load(Ordering::Relaxed);
-    let start = Instant::now();
-    for _ in 0..MEASURED_FRAMES {
+    let frames = timed_frames(|| {
         sender.update();
         receiver.update();
-    }
-    let elapsed = start.elapsed();
+    });
     let allocations = ALLOCATIONS.load(Ordering::Relaxed) - allocations_before;
     let read = receiver.world().resource::<ReadCount>().0 - read_before;
     let sent = (MEASURED_FRAMES * MESSAGES) as u64;
@@ -154,14 +153,15 @@ fn measure_runtime(mode: Payloads) -> Figures {
     // receiver update), so it has read exactly as many as were sent in as many frames.
     assert_eq!(read, sent, "every message sent must be read exactly once");
     Figures {
-        ns_per_message: ns_per(elapsed),
+        ns_per_message: frames,
         allocations_per_message: allocations as f64 / sent as f64,
+        allocations_per_frame: allocations as f64 / MEASURED_FRAMES as f64,
     }
 }
 
 /// The least a queue-based path must do: move each handle through three reused `Vec`s and
 /// read it.
-fn measure_baseline() -> f64 {
+fn measure_baseline() -> Spread {
     let shared = Bytes::from(vec![7u8; PAYLOAD]);
     let mut sent: Vec<(u32, u32, Bytes)> = Vec::new();
     let mut wire: Vec<(u32, u32, Bytes)> = Vec::new();
@@ -183,16 +183,33 @@ fn measure_baseline() -> f64 {
     for _ in 0..WARMUP_FRAMES {
         frame();
     }
-    let start = Instant::now();
-    for _ in 0..MEASURED_FRAMES {
-        frame();
-    }
-    ns_per(start.elapsed())
+    timed_frames(frame)
 }
 
-/// Nanoseconds per message of `elapsed` over all measured frames.
-fn ns_per(elapsed: Duration) -> f64 {
-    elapsed.as_secs_f64() * 1e9 / (MEASURED_FRAMES * MESSAGES) as f64
+/// Nanoseconds per message over the measured frames: the median resists the bursts of
+/// load of a shared machine, the best frame shows the undisturbed cost.
+struct Spread {
+    median: f64,
+    best: f64,
+}
+
+impl std::fmt::Display for Spread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "median {:>6.1} ns/message, best {:>6.1}", self.median, self.best)
+    }
+}
+
+/// Runs `frame` [`MEASURED_FRAMES`] times, timing each run.
+fn timed_frames(mut frame: impl FnMut()) -> Spread {
+    let mut per_message: Vec<f64> = (0..MEASURED_FRAMES)
+        .map(|_| {
+            let start = Instant::now();
+            frame();
+            start.elapsed().as_secs_f64() * 1e9 / MESSAGES as f64
+        })
+        .collect();
+    per_message.sort_by(f64::total_cmp);
+    Spread { median: per_message[MEASURED_FRAMES / 2], best: per_message[0] }
 }
 
 fn main() {
@@ -201,15 +218,16 @@ fn main() {
          {MEASURED_FRAMES} measured frames after {WARMUP_FRAMES} warm-up frames"
     );
     let baseline = measure_baseline();
-    println!("baseline (3 plain Vec moves + read): {baseline:>6.1} ns/message");
+    println!("baseline (3 plain Vec moves + read): {baseline}");
     for mode in [Payloads::Shared, Payloads::Fresh] {
         let figures = measure_runtime(mode);
-        let ns = figures.ns_per_message;
+        let spread = &figures.ns_per_message;
         println!(
-            "send→flush→link→dispatch→read, {mode:?} payloads: {ns:>6.1} ns/message \
-             ({:.1}× baseline), {:.3} allocations/message",
-            ns / baseline,
+            "send→flush→link→dispatch→read, {mode:?} payloads: {spread} \
+             ({:.1}× baseline median), {:.4} allocations/message ({:.0} per frame)",
+            spread.median / baseline.median,
             figures.allocations_per_message,
+            figures.allocations_per_frame,
         );
     }
 }

@@ -140,13 +140,26 @@ fn flush<C: Channel>(
         return;
     }
     let mut gone = 0;
-    for (peer, payload) in outgoing.messages.drain(..) {
+    // Games usually send runs of messages to one peer: look each run's peer up once.
+    let mut messages = outgoing.messages.drain(..).peekable();
+    while let Some((peer, payload)) = messages.next() {
+        let mut run = 1;
         match peers.get_mut(peer) {
             Ok((mut outbox, mut stats)) => {
-                outbox.messages.push((C::ID, payload));
-                stats.messages_sent += 1;
+                let outbox = &mut outbox.messages;
+                outbox.push((C::ID, payload));
+                while let Some((_, payload)) = messages.next_if(|(next, _)| *next == peer) {
+                    outbox.push((C::ID, payload));
+                    run += 1;
+                }
+                stats.messages_sent += run;
             }
-            Err(_) => gone += 1,
+            Err(_) => {
+                while messages.next_if(|(next, _)| *next == peer).is_some() {
+                    run += 1;
+                }
+                gone += run;
+            }
         }
     }
     if gone > 0 {
