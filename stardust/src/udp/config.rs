@@ -55,8 +55,12 @@ pub struct UdpConfig {
     /// After a local disconnect, how long reliable messages already sent may still be resent
     /// before the close goes out anyway. Default 2 s.
     pub close_linger: Duration,
-    /// Socket buffer sizes applied to every socket the transport binds. Default 2 MiB each way.
+    /// Socket buffer sizes of the listen and peer ports. Default 2 MiB each way.
     pub socket: SocketConfig,
+    /// Socket buffer sizes of client ports (one per outgoing connection to a given listener,
+    /// so an App making thousands of connections binds thousands). Default: the OS's
+    /// (`None` both ways).
+    pub client_socket: SocketConfig,
     /// The transport version sent in handshakes; a listener rejects another with reason
     /// `incompatible version` (3). Default [`UDP_TRANSPORT_VERSION`].
     pub transport_version: u32,
@@ -87,6 +91,7 @@ impl Default for UdpConfig {
             keepalive_interval: session.keepalive_interval,
             close_linger: connection.close_linger,
             socket: SocketConfig::default(),
+            client_socket: SocketConfig { recv_buffer_size: None, send_buffer_size: None },
             transport_version: UDP_TRANSPORT_VERSION,
             client_bind: SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
             batch_size: 64,

@@ -234,7 +234,7 @@ fn take_outbox(slot: &mut PeerSlot, peers: &mut Peers<'_, '_>, now: Instant) {
         return;
     }
     let Ok((state, _, mut outbox, ..)) = peers.get_mut(slot.entity) else {
-        if slot.seen {
+        if slot.entity_missing() {
             orphan(slot, now);
         }
         return;
@@ -302,7 +302,7 @@ fn sync_slot(
     let Ok((mut state, mut inbox, _, mut stats, mut udp, mut udp_stats)) =
         peers.get_mut(slot.entity)
     else {
-        if slot.seen {
+        if slot.entity_missing() {
             orphan(slot, Instant::now());
         }
         return;

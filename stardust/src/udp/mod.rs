@@ -2,6 +2,64 @@
 //! own peers, driven in parallel.
 //!
 //! Only this module names UDP sockets; the protocol engine never does.
+//!
+//! # Using it
+//!
+//! Add [`UdpPlugin`] after [`StardustPlugin`](crate::plugin::StardustPlugin), configured by a
+//! [`UdpConfig`] (every field documented with its default). Building binds every socket, so
+//! the [`UdpTransport`] resource knows its addresses at once. There are no client or server
+//! roles: an App may listen, connect, or both, and every connection is a peer entity.
+//!
+//! ```
+//! use std::time::Duration;
+//! use bevy::prelude::*;
+//! use stardust::prelude::*;
+//!
+//! // Listens on 127.0.0.1 with OS-chosen ports (use `UdpConfig::listening(addr, 7778..=7781)`
+//! // for fixed ones), and connects to itself.
+//! let mut app = App::new();
+//! app.add_plugins((StardustPlugin, UdpPlugin::new(UdpConfig::loopback(2))));
+//! let listen = app.world().resource::<UdpTransport>().listen_addr().unwrap();
+//! let peer = app.world_mut().connect_udp(listen); // or `commands.connect_udp(addr)`
+//! for _ in 0..1000 {
+//!     app.update();
+//!     if app.world().get::<PeerState>(peer) == Some(&PeerState::Connected) {
+//!         break;
+//!     }
+//!     std::thread::sleep(Duration::from_millis(1));
+//! }
+//! assert_eq!(app.world().get::<PeerState>(peer), Some(&PeerState::Connected));
+//! ```
+//!
+//! - **Accepting**: handshakes arrive on [`UdpConfig::listen`]. Each accepted peer is spawned
+//!   as an entity with [`Peer`](crate::peer::Peer) and [`UdpPeer`] (`direction: Accepted`),
+//!   seated on the peer port with the fewest peers (the lowest on a tie), and from then on
+//!   that port takes its packets only from its address. Requests beyond
+//!   [`UdpConfig::max_peers`], or while [`UdpTransport::set_accepting`] is off, are rejected.
+//!   [`UdpTransport::port_table`] shows port → peer entities.
+//! - **Connecting**: [`UdpConnectExt::connect_udp`] (on `Commands` or `World`) returns the
+//!   peer entity at once, `Connecting`; it becomes `Connected`, or `Disconnected` with the
+//!   listener's reason (plus a [`UdpConnectRejected`] message with the code and data), or
+//!   `Disconnected(TimedOut)`. The connection uses a client port of its own (see
+//!   [`UdpConfig::client_bind`]); several connections share one client port unless they go
+//!   to the same listener (the listener tells peers apart by address).
+//! - **Lifecycle**: the runtime's `PeerConnected` / `PeerDisconnected` carry every outcome:
+//!   graceful close (`Requested`, with the closing side's message, on both sides), idle
+//!   timeout (`TimedOut`), hash mismatch (`ProtocolMismatch`), other refusals (`Rejected`
+//!   with the code and the JSON detail as bytes), a remote App dropped (`TransportClosed`).
+//! - **Stats**: `PeerStats` (rtt, loss, bytes) and [`UdpPeerStats`] (packets) on each peer;
+//!   [`UdpPortStats`] per port via [`UdpTransport::port_stats`]; per-second rates per
+//!   listen/peer port in Bevy diagnostics ([`UdpDiagnostics`]).
+//!
+//! # How it runs
+//!
+//! In [`StardustSet::Receive`](crate::plugin::StardustSet::Receive) and
+//! [`StardustSet::Send`](crate::plugin::StardustSet::Send), one task per port on Bevy's
+//! `ComputeTaskPool` does that port's batched syscalls (`recvmmsg`/`sendmmsg` on Linux) and
+//! drives the protocol engines of that port's peers; each task owns its port, so no port
+//! waits for another. A short serial pass then swaps message buffers with the peer
+//! entities' inbox/outbox (O(peers), not O(messages)) and applies lifecycle and stats.
+//! Buffers are reused: steady traffic does not allocate per datagram in this layer.
 
 mod config;
 mod connect;

@@ -39,8 +39,11 @@ pub(crate) struct PeerSlot {
     pub(crate) outbox: Vec<(ChannelId, Bytes)>,
     /// Engine events not yet applied to the entity.
     pub(crate) events: Vec<ConnectionEvent>,
-    /// Whether the entity has been seen in the ECS (it is spawned through deferred commands).
+    /// Whether the entity has been seen in the ECS (it is spawned, or loses its pending
+    /// marker, through deferred commands).
     pub(crate) seen: bool,
+    /// Serial passes that did not find the entity before it was first seen.
+    pub(crate) unseen_passes: u8,
     /// Whether the entity's close request was taken (into `pending_close`).
     pub(crate) close_requested: bool,
     /// A close to hand to the engine once the messages before it are.
@@ -51,7 +54,18 @@ pub(crate) struct PeerSlot {
     pub(crate) finished: bool,
 }
 
+/// Serial passes after which an entity never seen is taken as gone. Deferred commands
+/// apply within one frame (two passes), so this leaves margin.
+const UNSEEN_PASSES_LIMIT: u8 = 4;
+
 impl PeerSlot {
+    /// Records a pass that did not find the entity; returns whether it is to be taken as
+    /// gone (it was seen before, or it never showed up).
+    pub(crate) fn entity_missing(&mut self) -> bool {
+        self.unseen_passes = self.unseen_passes.saturating_add(1);
+        self.seen || self.unseen_passes > UNSEEN_PASSES_LIMIT
+    }
+
     pub(crate) fn new(
         entity: Entity,
         remote: SocketAddr,
@@ -67,6 +81,7 @@ impl PeerSlot {
             outbox: Vec::new(),
             events: Vec::new(),
             seen: false,
+            unseen_passes: 0,
             close_requested: false,
             pending_close: None,
             orphan: false,

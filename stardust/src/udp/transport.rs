@@ -274,7 +274,7 @@ impl UdpTransport {
             Some((index, _)) => index,
             None => {
                 let bind = client_bind_for(self.config.client_bind, listen);
-                let socket = PortSocket::bind(bind, &self.config.socket)?;
+                let socket = PortSocket::bind(bind, &self.config.client_socket)?;
                 self.client_ports.push(PortIo::new(
                     socket,
                     self.config.client_batch_size,
