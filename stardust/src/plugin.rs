@@ -11,7 +11,7 @@
 //!    transport never removes components it did not insert.
 //! 2. **Drive the lifecycle** by writing [`PeerState`](crate::peer::PeerState):
 //!    `Connected` when the connection is established (after checking the remote
-//!    [`ProtocolHash`](crate::channel::ProtocolHash) matches, or
+//!    [`ProtocolHash`] matches, or
 //!    [`DisconnectReason::ProtocolMismatch`](crate::peer::DisconnectReason::ProtocolMismatch)),
 //!    `Disconnected(reason)` when it ends, mapping its own close codes onto
 //!    [`DisconnectReason`](crate::peer::DisconnectReason). When the game sets `Closing`,

@@ -101,7 +101,9 @@ impl<C: Channel> SystemBuffer for WriterBuffer<C> {
 /// [`SystemBuffer`]) and only reads peer states.
 ///
 /// Sending from `PostUpdate` requires ordering the system `.before(StardustSet::Flush)`;
-/// otherwise the message leaves in the next frame.
+/// otherwise the message leaves in the next frame. A writer reads every peer's
+/// [`PeerState`], so the same system cannot also take `Query<&mut PeerState>`; disconnect
+/// peers with [`PeerCommandsExt::disconnect_peer`](crate::peer::PeerCommandsExt) instead.
 ///
 /// [`StardustSet::Flush`]: crate::plugin::StardustSet::Flush
 ///

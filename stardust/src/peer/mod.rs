@@ -30,6 +30,10 @@ pub use stats::PeerStats;
 /// (`Connecting`), [`PeerStats`], and the transport-facing queues [`PeerInbox`] and
 /// [`PeerOutbox`]. The entity is the peer's identity for the whole connection: messages
 /// are sent to and received from this [`Entity`](bevy::ecs::entity::Entity).
+///
+/// End a connection with [`PeerCommandsExt::disconnect_peer`], not by despawning the entity:
+/// a despawned peer gets no [`PeerDisconnected`], its unsent messages are lost, and the
+/// remote side sees the transport close rather than a reason.
 #[derive(Component, Debug, Default, Clone, Copy, PartialEq, Eq)]
 #[require(PeerState, PeerStats, PeerInbox, PeerOutbox, LifecycleReport)]
 pub struct Peer;
