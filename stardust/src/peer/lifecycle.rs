@@ -58,7 +58,8 @@ pub(crate) fn report_lifecycle(
     for (peer, state, mut report) in &mut peers {
         match (*report, state) {
             (LifecycleReport::Disconnected, _) => {
-                commands.entity(peer).despawn();
+                // `try_`: the game may have despawned it already this frame.
+                commands.entity(peer).try_despawn();
             }
             (_, PeerState::Disconnected(reason)) => {
                 *report = LifecycleReport::Disconnected;
