@@ -21,9 +21,19 @@ use stardust_proto::{
 };
 
 const MESSAGE: usize = 64;
+
+/// CPU time this thread has run, from Linux's `/proc/thread-self/schedstat` (nanoseconds on
+/// CPU). On a shared machine it measures the per-core cost even when other processes steal
+/// the CPU; `None` elsewhere.
+fn cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns = stat.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(ns))
+}
 const BATCH: usize = 4096;
 
-fn session_throughput(total: usize) -> (f64, u64) {
+/// Messages per wall-clock second, per CPU second (if known), and packets sent.
+fn session_throughput(total: usize) -> (f64, Option<f64>, u64) {
     let ch = ChannelId::new(1).expect("valid id");
     let table =
         ChannelTable::new([(ch, ChannelConfig::new(Reliability::Reliable, Ordering::Ordered))])
@@ -37,6 +47,7 @@ fn session_throughput(total: usize) -> (f64, u64) {
     let mut sent = 0usize;
     let mut bytes_checked = 0u64;
     let clock = Instant::now();
+    let cpu = cpu_time();
     while received < total {
         let now = Instant::now();
         while sent < total && sent - received < BATCH {
@@ -57,17 +68,20 @@ fn session_throughput(total: usize) -> (f64, u64) {
         }
     }
     let secs = clock.elapsed().as_secs_f64();
+    let cpu_secs = cpu.zip(cpu_time()).map(|(start, end)| (end - start).as_secs_f64());
     assert_eq!(bytes_checked, (total * MESSAGE) as u64);
     assert!(a.is_flushed() || a.stats().bytes_in_flight > 0);
-    (total as f64 / secs, a.stats().packets_sent)
+    (total as f64 / secs, cpu_secs.map(|c| total as f64 / c), a.stats().packets_sent)
 }
 
 /// The floor: copy 64-byte messages into 1200-byte buffers and slice them out again.
-fn copy_baseline(total: usize) -> f64 {
+/// Messages per wall-clock second and per CPU second.
+fn copy_baseline(total: usize) -> (f64, Option<f64>) {
     let payload = vec![0xABu8; MESSAGE];
     let mut buf = Vec::with_capacity(1500);
     let mut out = 0u64;
     let clock = Instant::now();
+    let cpu = cpu_time();
     let mut done = 0;
     while done < total {
         buf.clear();
@@ -85,8 +99,13 @@ fn copy_baseline(total: usize) -> f64 {
         }
     }
     let secs = clock.elapsed().as_secs_f64();
+    let cpu_secs = cpu.zip(cpu_time()).map(|(start, end)| (end - start).as_secs_f64());
     assert_eq!(out, (total * MESSAGE) as u64);
-    total as f64 / secs
+    (total as f64 / secs, cpu_secs.map(|c| total as f64 / c))
+}
+
+fn millions(rate: Option<f64>) -> String {
+    rate.map_or("n/a".to_string(), |r| format!("{:.2}", r / 1e6))
 }
 
 fn full_packet() -> Vec<u8> {
@@ -118,15 +137,17 @@ fn per_iter(iterations: u32, mut f: impl FnMut()) -> Duration {
 fn main() {
     let total = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(20_000_000);
     session_throughput(total / 10); // warm-up
-    let (rate, packets) = session_throughput(total);
-    let baseline = copy_baseline(total);
+    let (rate, cpu_rate, packets) = session_throughput(total);
+    let (baseline, cpu_baseline) = copy_baseline(total);
     println!(
         "session pair, {MESSAGE}-byte reliable-ordered, no loss: {total} messages in {packets} packets"
     );
-    println!("  engine:   {:>7.2} M msgs/s", rate / 1e6);
+    println!("            M msgs per wall second | per CPU second (one core)");
+    println!("  engine:   {:>7.2}                | {}", rate / 1e6, millions(cpu_rate));
     println!(
-        "  baseline: {:>7.2} M msgs/s (copy in/out of 1200-byte buffers, no protocol)",
-        baseline / 1e6
+        "  baseline: {:>7.2}                | {}   (copy in/out of 1200-byte buffers, no protocol)",
+        baseline / 1e6,
+        millions(cpu_baseline)
     );
     println!("  ratio:    {:>7.1} %", 100.0 * rate / baseline);
     if std::env::args().any(|a| a == "--session-only") {
