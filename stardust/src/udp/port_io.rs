@@ -310,3 +310,73 @@ fn push_messages(
     }
     messages.len()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::net::{Ipv4Addr, SocketAddr};
+
+    use bevy::ecs::world::World;
+    use stardust_proto::zero::Request;
+    use stardust_proto::{ChannelTable, ConnectionConfig};
+
+    use super::*;
+    use crate::udp::socket::SocketConfig;
+
+    fn port() -> PortIo {
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
+        let socket = PortSocket::bind(addr, &SocketConfig::default()).unwrap();
+        PortIo::new(socket, 4, 1472, 1200)
+    }
+
+    fn slot(entity: Entity, listen: SocketAddr) -> PeerSlot {
+        let channels = ChannelTable::new([]).unwrap();
+        let request = Request { transport_id: 1, transport_version: 1, protocol_hash: 2, seq: 3 };
+        let conn =
+            Connection::connect(ConnectionConfig::default(), channels, request, Instant::now());
+        PeerSlot::new(entity, listen, Some(listen), conn)
+    }
+
+    fn addr(port: u16) -> SocketAddr {
+        SocketAddr::from((Ipv4Addr::LOCALHOST, port))
+    }
+
+    #[test]
+    fn routes_stay_exact_when_slots_leave() {
+        let mut world = World::new();
+        let [a, b, c] = [(); 3].map(|_| world.spawn_empty().id());
+        let mut io = port();
+        assert!(io.insert(slot(a, addr(1001))));
+        assert!(io.insert(slot(b, addr(1002))));
+        assert!(io.insert(slot(c, addr(1003))));
+        assert!(!io.insert(slot(a, addr(1002))), "an address routes to one peer only");
+
+        io.slots[0].finished = true;
+        let mut removed = Vec::new();
+        io.remove_finished(|slot| removed.push(slot.entity));
+        assert_eq!(removed, vec![a]);
+        assert!(!io.talks_to(addr(1001)));
+        // `c` moved into the freed index; its route follows it.
+        for (index, slot) in io.slots.iter().enumerate() {
+            assert_eq!(io.by_addr.get(&slot.remote), Some(&index));
+        }
+        assert_eq!(io.by_addr.len(), 2);
+    }
+
+    #[test]
+    fn datagrams_from_unknown_sources_are_dropped_and_counted() {
+        let mut world = World::new();
+        let mut io = port();
+        let listener = std::net::UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        assert!(io.insert(slot(world.spawn_empty().id(), listener.local_addr().unwrap())));
+        let stranger = std::net::UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        for _ in 0..3 {
+            stranger.send_to(b"not for you", io.socket.local_addr()).unwrap();
+        }
+        let start = Instant::now();
+        while io.stats.packets_in < 3 && start.elapsed() < std::time::Duration::from_secs(5) {
+            io.receive(Instant::now());
+        }
+        assert_eq!(io.stats.packets_in, 3);
+        assert_eq!(io.stats.dropped_unknown_source, 3);
+    }
+}

@@ -339,3 +339,75 @@ fn client_bind_for(configured: SocketAddr, remote: SocketAddr) -> SocketAddr {
     };
     SocketAddr::new(ip, 0)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::net::{Ipv4Addr, SocketAddr};
+
+    use bevy::ecs::world::World;
+
+    use super::*;
+
+    fn connecting_transport() -> UdpTransport {
+        let config = UdpConfig {
+            client_bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            ..UdpConfig::default()
+        };
+        let mut transport = UdpTransport::bind(config).unwrap();
+        transport.refresh(&ChannelRegistry::default(), true, 7);
+        transport
+    }
+
+    #[test]
+    fn each_connection_to_one_listener_gets_its_own_client_port() {
+        let mut world = World::new();
+        let mut transport = connecting_transport();
+        let listener = SocketAddr::from((Ipv4Addr::LOCALHOST, 9));
+        let now = Instant::now();
+        let first = transport.start_connect(world.spawn_empty().id(), listener, now).unwrap();
+        let second = transport.start_connect(world.spawn_empty().id(), listener, now).unwrap();
+        assert_ne!(first, second, "a listener tells its peers apart by address");
+        assert_eq!(transport.client_ports().len(), 2);
+    }
+
+    #[test]
+    fn connections_to_different_listeners_share_the_least_loaded_client_port() {
+        let mut world = World::new();
+        let mut transport = connecting_transport();
+        let now = Instant::now();
+        let mut ports = Vec::new();
+        for listener in [9, 9, 10, 11] {
+            let listener = SocketAddr::from((Ipv4Addr::LOCALHOST, listener));
+            ports.push(transport.start_connect(world.spawn_empty().id(), listener, now).unwrap());
+        }
+        assert_eq!(transport.client_ports().len(), 2);
+        // Listener 10 goes to the first port (tie, first bound), listener 11 to the second.
+        assert_eq!(ports[2], ports[0]);
+        assert_eq!(ports[3], ports[1]);
+    }
+
+    #[test]
+    fn listening_without_peer_ports_is_refused_with_the_fix() {
+        let config = UdpConfig {
+            listen: Some(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))),
+            ..UdpConfig::default()
+        };
+        let error = UdpTransport::bind(config).unwrap_err();
+        assert!(matches!(error, UdpBindError::NoPeerPorts { .. }));
+        assert!(error.to_string().contains("set UdpConfig::peer_ports"), "{error}");
+    }
+
+    #[test]
+    fn a_taken_peer_port_is_refused_naming_it() {
+        let taken = std::net::UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let port = taken.local_addr().unwrap().port();
+        let config = UdpConfig {
+            listen: Some(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))),
+            peer_ports: vec![port],
+            ..UdpConfig::default()
+        };
+        let error = UdpTransport::bind(config).unwrap_err();
+        let text = error.to_string();
+        assert!(text.contains(&port.to_string()) && text.contains("choose another"), "{text}");
+    }
+}
