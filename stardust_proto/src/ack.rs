@@ -115,8 +115,9 @@ impl ReceivedPackets {
         }
     }
 
-    /// Records `seq`, which [`check`](Self::check) classified as new.
-    pub(crate) fn record(&mut self, seq: u16) {
+    /// Records `seq`, which [`check`](Self::check) classified as new; `needs_ack` for data
+    /// packets (ack-only packets are remembered for duplicate detection but never owed an ack).
+    pub(crate) fn record(&mut self, seq: u16, needs_ack: bool) {
         if seq_newer(seq, self.latest) {
             let advance = seq.wrapping_sub(self.latest).min(PACKET_HISTORY);
             for s in 1..=advance {
@@ -129,8 +130,10 @@ impl ReceivedPackets {
             self.latest = seq;
         }
         self.received.set(seq);
-        self.owed_twice.set(seq);
-        self.owed += 1;
+        if needs_ack {
+            self.owed_twice.set(seq);
+            self.owed += 1;
+        }
     }
 
     /// Whether some received packet is still owed an ack.
@@ -215,7 +218,7 @@ mod tests {
                 continue;
             }
             assert_eq!(r.check(seq), Arrival::New);
-            r.record(seq);
+            r.record(seq, true);
             assert_eq!(r.check(seq), Arrival::Duplicate);
         }
         assert_eq!(r.check(0xFFF0), Arrival::New);
@@ -224,15 +227,15 @@ mod tests {
         assert_eq!(blocks[0].ack, 0xFFF0u16.wrapping_add(38));
         assert!(acked(&blocks, 0xFFF0u16.wrapping_add(37)));
         assert!(!acked(&blocks, 0xFFF0u16.wrapping_add(36)));
-        r.record(0xFFF0u16.wrapping_add(38 + PACKET_HISTORY));
+        r.record(0xFFF0u16.wrapping_add(38 + PACKET_HISTORY), true);
         assert_eq!(r.check(0xFFF1), Arrival::Stale);
     }
 
     #[test]
     fn late_packets_far_behind_the_newest_are_acked_twice() {
         let mut r = ReceivedPackets::new(0);
-        r.record(500);
-        r.record(100);
+        r.record(500, true);
+        r.record(100, true);
         let mut blocks = Vec::new();
         r.ack_blocks(4, &mut blocks);
         assert!(acked(&blocks, 500) && acked(&blocks, 100));
@@ -271,7 +274,7 @@ mod tests {
             let seq = first.wrapping_add(offset as u16);
             if r.check(seq) == Arrival::New {
                 assert!(received.insert(offset) || newest - offset >= 1024);
-                r.record(seq);
+                r.record(seq, true);
             }
             if step % 3 == 0 {
                 r.ack_blocks(1 + (next() % 8) as usize, &mut blocks);

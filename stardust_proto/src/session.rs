@@ -190,7 +190,7 @@ impl Session {
         let (packet_type, seq, frames_at) = decode_header_fields(datagram).map_err(drop_reason)?;
         self.validate_frames(datagram, frames_at)?;
         match self.received.check(seq) {
-            Arrival::New => self.received.record(seq),
+            Arrival::New => self.received.record(seq, packet_type == PacketType::Data),
             Arrival::Duplicate => return Err(DropReason::DuplicatePacket),
             Arrival::Stale => return Err(DropReason::StalePacket),
         }
