@@ -84,6 +84,7 @@ impl Session {
     ) -> Session {
         let mut config = config;
         config.mtu = config.mtu.clamp(256, 65507);
+        config.channel_queue_messages = config.channel_queue_messages.max(1);
         // Timer settings are added to instants; bounding them keeps that arithmetic from
         // overflowing whatever the caller configured.
         let day = Duration::from_secs(86_400);

@@ -5,7 +5,8 @@ use std::time::Duration;
 /// Configuration of a [`Session`](crate::Session): packet size, timers and memory/queue limits.
 ///
 /// Both peers may use different values; nothing here travels on the wire. The session clamps
-/// `mtu` to `256..=65507` and every duration to at most one day.
+/// `mtu` to `256..=65507`, `channel_queue_messages` to at least 1 and every duration to at most
+/// one day. A channel always accepts one message when it holds none, whatever the byte caps.
 /// [`SessionConfig::default`] suits games on the public internet.
 #[derive(Debug, Clone)]
 pub struct SessionConfig {
