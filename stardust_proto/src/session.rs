@@ -39,6 +39,36 @@ const FRAGMENT_SWEEP: Duration = Duration::from_millis(100);
 /// Guarantees: reliable messages arrive exactly once (ordered channels in send order);
 /// sequenced channels never deliver an older message after a newer one; unreliable channels
 /// never deliver a duplicate; no input panics or grows memory beyond the configured limits.
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// use bytes::Bytes;
+/// use stardust_proto::{ChannelConfig, ChannelId, ChannelTable, Ordering, Reliability};
+/// use stardust_proto::{Session, SessionConfig};
+///
+/// let chat = ChannelId::new(1).unwrap();
+/// let config = ChannelConfig::new(Reliability::Reliable, Ordering::Ordered);
+/// let channels = ChannelTable::new([(chat, config)]).unwrap();
+/// let start = Instant::now();
+/// // The packet numbers come from the handshake: each side's first number, crosswise.
+/// let mut a = Session::new(SessionConfig::default(), channels.clone(), start, 100, 200);
+/// let mut b = Session::new(SessionConfig::default(), channels, start, 200, 100);
+///
+/// a.send(chat, Bytes::from_static(b"hello")).unwrap();
+/// let now = start + Duration::from_millis(1);
+/// let mut datagram = Vec::new();
+/// while a.poll_transmit(now, &mut datagram) {
+///     b.handle_datagram(now, &datagram); // a real transport sends it over UDP
+/// }
+/// assert_eq!(b.poll_message(), Some((chat, Bytes::from_static(b"hello"))));
+///
+/// // B acknowledges (at once after two packets, else after `max_ack_delay`).
+/// let later = now + Duration::from_millis(5);
+/// while b.poll_transmit(later, &mut datagram) {
+///     a.handle_datagram(later, &datagram);
+/// }
+/// assert!(a.is_flushed());
+/// ```
 #[derive(Debug)]
 pub struct Session {
     config: SessionConfig,
