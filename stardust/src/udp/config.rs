@@ -68,11 +68,9 @@ pub struct UdpConfig {
     /// lets the OS choose. Connecting to an IPv6 address binds `[::]:0` instead when this is
     /// IPv4. Default `0.0.0.0:0`.
     pub client_bind: SocketAddr,
-    /// Datagrams moved per syscall on the listen and peer ports. Default 64.
+    /// Datagrams moved per syscall. Default 64. Each peer port holds one receive and one
+    /// send batch of this many datagrams; client ports share one pair per task.
     pub batch_size: usize,
-    /// Datagrams moved per syscall on client ports, which carry few connections each
-    /// (keeps a connecting App with thousands of connections small). Default 8.
-    pub client_batch_size: usize,
 }
 
 impl Default for UdpConfig {
@@ -95,7 +93,6 @@ impl Default for UdpConfig {
             transport_version: UDP_TRANSPORT_VERSION,
             client_bind: SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
             batch_size: 64,
-            client_batch_size: 8,
         }
     }
 }

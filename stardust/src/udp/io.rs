@@ -22,9 +22,8 @@ use serde_json::json;
 use stardust_proto::{ConnectionEvent, ReasonCode};
 
 use super::connect::PendingConnect;
-use super::listener::ListenIo;
 use super::peer::{UdpConnectRejected, UdpDirection, UdpPeer, UdpPeerStats};
-use super::port_io::{PeerSlot, PortIo};
+use super::port_io::{PeerSlot, Phase};
 use super::reason;
 use super::transport::UdpTransport;
 use crate::channel::{ChannelRegistry, ProtocolHash};
@@ -57,12 +56,7 @@ pub(crate) fn receive(
     let transport = &mut *transport;
     transport.refresh(&registry, registry.is_changed(), hash.0);
     start_pending(transport, &mut pending, &mut commands, now);
-    run_ports(
-        transport.listener.as_mut(),
-        &mut transport.peer_ports,
-        &mut transport.client_ports,
-        |port| port.receive(now),
-    );
+    run_ports(transport, Phase::Receive, now);
     accept_requests(transport, &mut commands, &mut peers, now);
     sync_all(transport, &mut peers, &mut rejected);
 }
@@ -83,41 +77,44 @@ pub(crate) fn send(
             take_outbox(slot, &mut peers, now);
         }
     }
-    run_ports(None, &mut transport.peer_ports, &mut transport.client_ports, |port| {
-        port.transmit(now)
-    });
+    run_ports(transport, Phase::Transmit, now);
     sync_all(transport, &mut peers, &mut rejected);
 }
 
-/// Runs `phase` on every port, one task per peer port (client ports, which carry few
-/// connections each, are grouped so that thousands of them do not make thousands of tasks).
-/// The listen port, if given, gets its own task running its receive phase.
-fn run_ports(
-    listener: Option<&mut ListenIo>,
-    peer_ports: &mut [PortIo],
-    client_ports: &mut [PortIo],
-    phase: impl Fn(&mut PortIo) + Sync,
-) {
-    let tasks = usize::from(listener.is_some()) + peer_ports.len() + client_ports.len();
+/// Runs `phase` on every port: one task per peer port, and client ports (many, with few
+/// connections each) in a few groups that each borrow one set of buffers, so thousands of
+/// client ports make neither thousands of tasks nor thousands of buffers. In the receive
+/// phase the listen port gets its own task.
+fn run_ports(transport: &mut UdpTransport, phase: Phase, now: Instant) {
+    let pool = ComputeTaskPool::get_or_init(TaskPool::default);
+    let clients = transport.client_ports.len();
+    let group = clients.div_ceil(pool.thread_num().max(1) * 4).max(1);
+    transport.ensure_client_buffers(clients.div_ceil(group));
+    let UdpTransport { listener, peer_ports, client_ports, client_buffers, .. } = transport;
+    let listener = listener.as_mut().filter(|_| phase == Phase::Receive);
+    let groups = client_ports.chunks_mut(group).zip(client_buffers.iter_mut());
+    let tasks = usize::from(listener.is_some()) + peer_ports.len() + clients.div_ceil(group);
     if tasks <= 1 {
         if let Some(listener) = listener {
-            listener.receive(Instant::now());
+            listener.receive(now);
         }
-        peer_ports.iter_mut().chain(client_ports.iter_mut()).for_each(&phase);
+        peer_ports.iter_mut().for_each(|port| port.run(phase, now, None));
+        for (ports, buffers) in groups {
+            ports.iter_mut().for_each(|port| port.run(phase, now, Some(buffers)));
+        }
         return;
     }
-    let pool = ComputeTaskPool::get_or_init(TaskPool::default);
-    let group = client_ports.len().div_ceil(pool.thread_num().max(1) * 4).max(1);
-    let phase = &phase;
     pool.scope(|scope| {
         if let Some(listener) = listener {
-            scope.spawn(async move { listener.receive(Instant::now()) });
+            scope.spawn(async move { listener.receive(now) });
         }
         for port in peer_ports.iter_mut() {
-            scope.spawn(async move { phase(port) });
+            scope.spawn(async move { port.run(phase, now, None) });
         }
-        for ports in client_ports.chunks_mut(group) {
-            scope.spawn(async move { ports.iter_mut().for_each(phase) });
+        for (ports, buffers) in groups {
+            scope.spawn(async move {
+                ports.iter_mut().for_each(|port| port.run(phase, now, Some(&mut *buffers)));
+            });
         }
     });
 }

@@ -97,24 +97,54 @@ impl PeerSlot {
 #[derive(Debug)]
 pub(crate) struct PortIo {
     pub(crate) socket: PortSocket,
-    recv: RecvBatch,
-    send: SendBatch,
-    /// The engine writes each datagram here before it is copied into the send batch.
-    scratch: Vec<u8>,
+    /// The port's own buffers (peer ports), or `None` for a client port, which borrows the
+    /// buffers of the task that runs it: client ports are many and carry few peers each.
+    own: Option<Box<Buffers>>,
     pub(crate) slots: Vec<PeerSlot>,
     by_addr: HashMap<SocketAddr, usize>,
     pub(crate) stats: UdpPortStats,
 }
 
-impl PortIo {
-    /// A port over `socket` moving `batch` datagrams of at most `max_datagram` (received) and
-    /// `mtu` (sent) bytes per syscall.
-    pub(crate) fn new(socket: PortSocket, batch: usize, max_datagram: usize, mtu: usize) -> Self {
+/// The reusable memory of one port's receive and send phases.
+///
+/// Invariant: shared buffers are empty between two ports' phases (receive leaves nothing
+/// behind; a transmit with shared buffers clears what the OS would not take), so one
+/// `Buffers` can serve several ports in turn.
+#[derive(Debug)]
+pub(crate) struct Buffers {
+    recv: RecvBatch,
+    send: SendBatch,
+    /// The engine writes each datagram here before it is copied into the send batch.
+    scratch: Vec<u8>,
+}
+
+impl Buffers {
+    /// Room for `batch` datagrams of at most `max_datagram` (received) and `mtu` (sent)
+    /// bytes per syscall.
+    pub(crate) fn new(batch: usize, max_datagram: usize, mtu: usize) -> Self {
         Self {
-            socket,
             recv: RecvBatch::new(batch.max(1), max_datagram),
             send: SendBatch::new(batch.max(1), mtu.max(max_datagram)),
             scratch: Vec::with_capacity(mtu.max(max_datagram)),
+        }
+    }
+}
+
+/// Which half of the frame a port runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    /// [`PortIo::receive`].
+    Receive,
+    /// [`PortIo::transmit`].
+    Transmit,
+}
+
+impl PortIo {
+    /// A port over `socket` with buffers of its own (`Some`), or borrowing them per phase.
+    pub(crate) fn new(socket: PortSocket, own: Option<Buffers>) -> Self {
+        Self {
+            socket,
+            own: own.map(Box::new),
             slots: Vec::new(),
             by_addr: HashMap::new(),
             stats: UdpPortStats::default(),
@@ -175,12 +205,26 @@ impl PortIo {
         }
     }
 
+    /// Runs `phase` with the port's own buffers, or `shared` for a port without any.
+    pub(crate) fn run(&mut self, phase: Phase, now: Instant, shared: Option<&mut Buffers>) {
+        let mut own = self.own.take();
+        let keep = own.is_some();
+        if let Some(buffers) = own.as_deref_mut().or(shared) {
+            match phase {
+                Phase::Receive => self.receive(buffers, now),
+                Phase::Transmit => self.transmit(buffers, now, keep),
+            }
+        }
+        self.own = own;
+    }
+
     /// The receive phase of this port: takes the waiting datagrams off the socket (bounded),
     /// feeds each to its peer's engine, runs due timers, and moves received messages and
     /// events into the slots. Unknown sources are dropped and counted.
-    pub(crate) fn receive(&mut self, now: Instant) {
+    fn receive(&mut self, buffers: &mut Buffers, now: Instant) {
+        let recv = &mut buffers.recv;
         for _ in 0..MAX_RECV_BATCHES {
-            let got = match self.socket.recv_batch(&mut self.recv) {
+            let got = match self.socket.recv_batch(recv) {
                 Ok(got) => got,
                 Err(_) => {
                     self.stats.io_errors += 1;
@@ -188,15 +232,15 @@ impl PortIo {
                 }
             };
             self.stats.packets_in += got as u64;
-            self.stats.dropped_oversize += self.recv.truncated() as u64;
-            for datagram in self.recv.iter() {
+            self.stats.dropped_oversize += recv.truncated() as u64;
+            for datagram in recv.iter() {
                 self.stats.bytes_in += datagram.bytes.len() as u64;
                 match self.by_addr.get(&datagram.from) {
                     Some(&index) => self.slots[index].conn.handle_datagram(now, datagram.bytes),
                     None => self.stats.dropped_unknown_source += 1,
                 }
             }
-            if got < self.recv.capacity() {
+            if got < recv.capacity() {
                 break;
             }
         }
@@ -215,7 +259,10 @@ impl PortIo {
     /// The send phase of this port: hands each peer's pending messages to its engine (keeping
     /// the rest when a channel queue is full), runs due timers, and sends every datagram the
     /// engines produce in batches.
-    pub(crate) fn transmit(&mut self, now: Instant) {
+    /// `keep_unsent`: whether datagrams the OS would not take may wait in `buffers` for the
+    /// next frame (own buffers), or must be dropped (shared ones).
+    fn transmit(&mut self, buffers: &mut Buffers, now: Instant, keep_unsent: bool) {
+        let Buffers { send, scratch, .. } = buffers;
         let mut socket_full = false;
         for index in 0..self.slots.len() {
             let slot = &mut self.slots[index];
@@ -230,47 +277,53 @@ impl PortIo {
                 slot.conn.handle_timeout(now);
             }
             while !socket_full {
-                if self.send.is_full() {
-                    flush(&self.socket, &mut self.send, &mut self.stats);
-                    if self.send.is_full() {
+                if send.is_full() {
+                    flush(&self.socket, send, &mut self.stats);
+                    if send.is_full() {
                         // The OS buffer is full: the engines keep what they could not send
                         // (reliable data is resent), and the next frame tries again.
                         socket_full = true;
                         break;
                     }
                 }
-                if !slot.conn.poll_transmit(now, &mut self.scratch) {
+                if !slot.conn.poll_transmit(now, scratch) {
                     break;
                 }
-                match self.send.push(slot.remote, &self.scratch) {
-                    Ok(()) => self.stats.bytes_out += self.scratch.len() as u64,
+                match send.push(slot.remote, scratch) {
+                    Ok(()) => self.stats.bytes_out += scratch.len() as u64,
                     Err(_) => self.stats.dropped_outgoing += 1,
                 }
             }
             self.collect_events(index);
         }
-        self.flush();
+        flush(&self.socket, send, &mut self.stats);
+        if !keep_unsent {
+            // Shared buffers must be empty for the next port: what the OS would not take
+            // now is dropped (the engines resend reliable data).
+            self.stats.dropped_outgoing += send.len() as u64;
+            send.clear();
+        }
     }
 
     /// Sends `datagram` once to every peer whose connection is established (used for the
     /// goodbye when the transport is dropped).
-    pub(crate) fn send_to_established(&mut self, datagram: &[u8]) {
+    pub(crate) fn send_to_established(&mut self, datagram: &[u8], shared: &mut Buffers) {
+        let mut own = self.own.take();
+        let send = &mut own.as_deref_mut().unwrap_or(shared).send;
         for slot in &self.slots {
             if !slot.conn.is_connected() {
                 continue;
             }
-            if self.send.is_full() {
-                flush(&self.socket, &mut self.send, &mut self.stats);
+            if send.is_full() {
+                flush(&self.socket, send, &mut self.stats);
             }
-            if self.send.push(slot.remote, datagram).is_ok() {
+            if send.push(slot.remote, datagram).is_ok() {
                 self.stats.bytes_out += datagram.len() as u64;
             }
         }
-        flush(&self.socket, &mut self.send, &mut self.stats);
-    }
-
-    fn flush(&mut self) {
-        flush(&self.socket, &mut self.send, &mut self.stats);
+        flush(&self.socket, send, &mut self.stats);
+        send.clear();
+        self.own = own;
     }
 
     /// Moves the engine's events into the slot; an outgoing peer's accept adds its assigned
@@ -325,7 +378,7 @@ mod tests {
     fn port() -> PortIo {
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
         let socket = PortSocket::bind(addr, &SocketConfig::default()).unwrap();
-        PortIo::new(socket, 4, 1472, 1200)
+        PortIo::new(socket, Some(Buffers::new(4, 1472, 1200)))
     }
 
     fn slot(entity: Entity, listen: SocketAddr) -> PeerSlot {
@@ -374,7 +427,7 @@ mod tests {
         }
         let start = Instant::now();
         while io.stats.packets_in < 3 && start.elapsed() < std::time::Duration::from_secs(5) {
-            io.receive(Instant::now());
+            io.run(Phase::Receive, Instant::now(), None);
         }
         assert_eq!(io.stats.packets_in, 3);
         assert_eq!(io.stats.dropped_unknown_source, 3);

@@ -15,7 +15,7 @@ use thiserror::Error;
 
 use super::config::{UDP_TRANSPORT_ID, UdpConfig};
 use super::listener::ListenIo;
-use super::port_io::{PeerSlot, PortIo};
+use super::port_io::{Buffers, PeerSlot, PortIo};
 use super::port_stats::UdpPortStats;
 use super::ports::{PortTable, PortTableError};
 use super::seq::SeqGenerator;
@@ -78,6 +78,8 @@ pub struct UdpTransport {
     pub(crate) listener: Option<ListenIo>,
     pub(crate) peer_ports: Vec<PortIo>,
     pub(crate) client_ports: Vec<PortIo>,
+    /// Buffers lent to the tasks that run client ports, one per task; grown on demand.
+    pub(crate) client_buffers: Vec<Buffers>,
     pub(crate) table: Option<PortTable>,
     channels: Option<ChannelTable>,
     protocol_hash: u64,
@@ -100,12 +102,7 @@ impl UdpTransport {
                 let addr = SocketAddr::new(listen.ip(), port);
                 let socket = PortSocket::bind(addr, &config.socket)
                     .map_err(|source| UdpBindError::PeerPort { port, source })?;
-                peer_ports.push(PortIo::new(
-                    socket,
-                    config.batch_size,
-                    config.max_datagram_size,
-                    config.mtu,
-                ));
+                peer_ports.push(PortIo::new(socket, Some(buffers(&config))));
             }
             peer_ports.sort_by_key(PortIo::port);
         }
@@ -121,6 +118,7 @@ impl UdpTransport {
             listener,
             peer_ports,
             client_ports: Vec::new(),
+            client_buffers: Vec::new(),
             table,
             channels: None,
             protocol_hash: 0,
@@ -238,6 +236,13 @@ impl UdpTransport {
         self.protocol_hash = protocol_hash;
     }
 
+    /// Makes sure at least `count` sets of client-port buffers exist.
+    pub(crate) fn ensure_client_buffers(&mut self, count: usize) {
+        while self.client_buffers.len() < count {
+            self.client_buffers.push(buffers(&self.config));
+        }
+    }
+
     pub(crate) fn protocol_hash(&self) -> u64 {
         self.protocol_hash
     }
@@ -275,12 +280,7 @@ impl UdpTransport {
             None => {
                 let bind = client_bind_for(self.config.client_bind, listen);
                 let socket = PortSocket::bind(bind, &self.config.client_socket)?;
-                self.client_ports.push(PortIo::new(
-                    socket,
-                    self.config.client_batch_size,
-                    self.config.max_datagram_size,
-                    self.config.mtu,
-                ));
+                self.client_ports.push(PortIo::new(socket, None));
                 self.client_ports.len() - 1
             }
         };
@@ -309,8 +309,9 @@ impl Drop for UdpTransport {
         let message =
             ZeroMessage::Close(Close { code: ReasonCode::SHUTTING_DOWN, data: Value::Null });
         message.encode(&mut close);
+        let mut spare = self.client_buffers.pop().unwrap_or_else(|| buffers(&self.config));
         for io in self.peer_ports.iter_mut().chain(&mut self.client_ports) {
-            io.send_to_established(&close);
+            io.send_to_established(&close, &mut spare);
         }
     }
 }
@@ -325,6 +326,11 @@ pub(crate) enum ConnectError {
     Bind(#[from] BindError),
     #[error("a connection to {listen} already uses this client port")]
     AddressInUse { listen: SocketAddr },
+}
+
+/// Buffers sized by `config`.
+pub(crate) fn buffers(config: &UdpConfig) -> Buffers {
+    Buffers::new(config.batch_size, config.max_datagram_size, config.mtu)
 }
 
 /// The client bind address for reaching `remote`: the configured one when the address
