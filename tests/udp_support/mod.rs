@@ -62,6 +62,23 @@ pub fn connecting_app() -> App {
     app_with(UdpConfig::default())
 }
 
+/// `config` with timers short enough for tests: idle and handshake timeouts of `timeout`,
+/// keep-alives at a quarter of it. (An accepted peer that never sent a packet is given the
+/// longer of the two timeouts, so shorten both to see a vanished peer time out quickly.)
+pub fn with_timeouts(mut config: UdpConfig, timeout: Duration) -> UdpConfig {
+    config.idle_timeout = timeout;
+    config.handshake_timeout = timeout;
+    config.keepalive_interval = timeout / 4;
+    config
+}
+
+/// How many accepted peers each peer port of `app` carries, in ascending port order.
+pub fn port_loads(app: &App) -> Vec<(u16, usize)> {
+    let transport = app.world().resource::<UdpTransport>();
+    let table = transport.port_table().expect("the app listens");
+    table.iter().map(|(port, peers)| (port, peers.len())).collect()
+}
+
 /// The bound listen address of `app`.
 pub fn listen_addr(app: &App) -> SocketAddr {
     app.world().resource::<UdpTransport>().listen_addr().expect("the app listens")
