@@ -1,14 +1,20 @@
 //! Reassembly of messages split into fragments, with memory charged to the receive buffer.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 
 use crate::packet::FragmentInfo;
 
-/// Memory charged per fragment slot, on top of the payload bytes.
-const SLOT_CHARGE: usize = size_of::<Option<Bytes>>();
+/// Memory charged per stored fragment on top of its payload (map node share and handle), and
+/// per incomplete message: a fragment count from the wire never sizes an allocation.
+const FRAGMENT_CHARGE: usize = 48;
+const PARTIAL_CHARGE: usize = 128;
+/// Shortest fragment other than the last one. Keeps the per-fragment overhead of a message
+/// (and the fragment count) proportional to its size; Stardust's own fragments are at least
+/// 210 bytes (`MTU - 46` with the smallest MTU).
+pub(crate) const MIN_FRAGMENT_LEN: usize = 128;
 
 /// The result of adding one fragment.
 #[derive(Debug)]
@@ -31,8 +37,7 @@ struct Partial {
     /// Length of every non-final fragment, once one was seen.
     fragment_len: Option<usize>,
     final_len: Option<usize>,
-    received: u16,
-    slots: Vec<Option<Bytes>>,
+    fragments: BTreeMap<u16, Bytes>,
     charge: usize,
     reliable: bool,
     created: Instant,
@@ -40,10 +45,28 @@ struct Partial {
 
 /// Incomplete messages of every channel, keyed by (channel index, message number).
 ///
-/// Invariant: the sum of `charge` over partials equals what was added to `buffered`.
+/// Invariant: the sum of `charge` over partials equals what was added to `buffered`, and each
+/// charge is proportional to the bytes actually received, never to a count read from the wire.
 #[derive(Debug, Default)]
 pub(crate) struct Reassembler {
     partials: HashMap<(u32, u16), Partial>,
+}
+
+/// Whether fragment lengths `fragment_len` (non-final) and `final_len` can form a message of
+/// `count` fragments no longer than `max_size`.
+fn consistent(
+    count: u16,
+    fragment_len: Option<usize>,
+    final_len: Option<usize>,
+    max_size: usize,
+) -> bool {
+    let count = count as usize;
+    match (fragment_len, final_len) {
+        (Some(f), Some(last)) => last <= f && (count - 1) * f + last <= max_size,
+        (Some(f), None) => (count - 1) * f < max_size,
+        (None, Some(last)) => count - 1 + last <= max_size,
+        (None, None) => count <= max_size,
+    }
 }
 
 impl Reassembler {
@@ -65,67 +88,54 @@ impl Reassembler {
         cap: usize,
     ) -> Insert {
         let is_final = info.index + 1 == info.count;
-        if payload.is_empty() || info.count as usize > max_size {
+        let key = (channel, seq);
+        let existing = self.partials.get(&key);
+        let (known_len, known_final) =
+            existing.map_or((None, None), |p| (p.fragment_len, p.final_len));
+        if existing.is_some_and(|p| p.count != info.count) || payload.is_empty() {
             return Insert::Bad;
         }
-        let key = (channel, seq);
-        let new_charge = payload.len()
-            + SLOT_CHARGE * (!self.partials.contains_key(&key)) as usize * info.count as usize;
-        if !reliable && *buffered + new_charge > cap {
+        if existing.is_some_and(|p| p.fragments.contains_key(&info.index)) {
+            return Insert::Duplicate;
+        }
+        let (fragment_len, final_len) = if is_final {
+            (known_len, Some(payload.len()))
+        } else if known_len.is_some_and(|f| f != payload.len()) || payload.len() < MIN_FRAGMENT_LEN
+        {
+            return Insert::Bad;
+        } else {
+            (Some(payload.len()), known_final)
+        };
+        if !consistent(info.count, fragment_len, final_len, max_size) {
+            return Insert::Bad;
+        }
+        let charge = payload.len() + FRAGMENT_CHARGE + existing.map_or(PARTIAL_CHARGE, |_| 0);
+        if !reliable && *buffered + charge > cap {
             return Insert::Full;
         }
         let partial = self.partials.entry(key).or_insert_with(|| Partial {
             count: info.count,
             fragment_len: None,
             final_len: None,
-            received: 0,
-            slots: Vec::new(),
+            fragments: BTreeMap::new(),
             charge: 0,
             reliable,
             created: now,
         });
-        if partial.slots.is_empty() {
-            partial.slots.resize(info.count as usize, None);
-            partial.charge += SLOT_CHARGE * info.count as usize;
-            *buffered += SLOT_CHARGE * info.count as usize;
-        }
-        if partial.count != info.count {
-            return Insert::Bad;
-        }
-        if partial.slots[info.index as usize].is_some() {
-            return Insert::Duplicate;
-        }
-        let (fragment_len, final_len) = if is_final {
-            (partial.fragment_len, Some(payload.len()))
-        } else {
-            (Some(payload.len()), partial.final_len)
-        };
-        let consistent = match (fragment_len, partial.fragment_len, final_len) {
-            (Some(f), Some(known), _) if f != known => false,
-            (Some(f), _, Some(last)) => {
-                last <= f && (info.count as usize - 1) * f + last <= max_size
-            }
-            (Some(f), _, None) => (info.count as usize - 1) * f < max_size,
-            _ => true,
-        };
-        if !consistent {
-            return Insert::Bad;
-        }
         partial.fragment_len = fragment_len;
         partial.final_len = final_len;
-        partial.charge += payload.len();
-        *buffered += payload.len();
-        partial.slots[info.index as usize] = Some(payload);
-        partial.received += 1;
-        if partial.received < partial.count {
+        partial.charge += charge;
+        *buffered += charge;
+        partial.fragments.insert(info.index, payload);
+        if partial.fragments.len() < partial.count as usize {
             return Insert::Incomplete;
         }
         let Some(done) = self.partials.remove(&key) else { return Insert::Incomplete };
         *buffered -= done.charge;
-        let total: usize = done.slots.iter().flatten().map(Bytes::len).sum();
+        let total: usize = done.fragments.values().map(Bytes::len).sum();
         let mut whole = BytesMut::with_capacity(total);
-        for slot in done.slots.iter().flatten() {
-            whole.extend_from_slice(slot);
+        for fragment in done.fragments.values() {
+            whole.extend_from_slice(fragment);
         }
         Insert::Complete(whole.freeze())
     }

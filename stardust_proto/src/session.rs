@@ -249,8 +249,14 @@ impl Session {
 
     /// Checks every frame before anything is applied, so a packet is taken whole or not at all
     /// (an acknowledged packet must never have lost a reliable frame).
+    ///
+    /// Memory: past `receive_buffer`, reliable frames that start a new incomplete message or
+    /// wait out of order are refused; past twice that, so are fragments of messages already
+    /// started. The message an ordered channel is blocked on is always taken, so the channel
+    /// can drain its buffer.
     fn validate_frames(&self, data: &[u8], frames_at: usize) -> Result<(), DropReason> {
-        let over_cap = self.buffered > self.config.receive_buffer;
+        let over_soft = self.buffered > self.config.receive_buffer;
+        let over_hard = self.buffered / 2 > self.config.receive_buffer;
         for frame in FrameIter::new(data, frames_at) {
             let (frame, payload) = frame.map_err(drop_reason)?;
             let index = self.channels.index_of(frame.channel).ok_or(DropReason::UnknownChannel)?;
@@ -258,11 +264,12 @@ impl Session {
             if payload.len() > config.max_size as usize {
                 return Err(DropReason::MessageTooLarge);
             }
-            if over_cap && config.reliability == Reliability::Reliable {
+            if over_soft && config.reliability == Reliability::Reliable {
                 let recv = &self.recv[index];
-                let blocked = if frame.fragment.is_some() {
-                    !recv.is_next_in_order(frame.msg_seq)
-                        && !self.reassembler.has(index as u32, frame.msg_seq)
+                let blocked = if recv.is_next_in_order(frame.msg_seq) {
+                    false
+                } else if frame.fragment.is_some() {
+                    over_hard || !self.reassembler.has(index as u32, frame.msg_seq)
                 } else {
                     recv.would_buffer(frame.msg_seq)
                 };

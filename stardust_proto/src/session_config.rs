@@ -37,8 +37,10 @@ pub struct SessionConfig {
     /// Default 65 536.
     pub channel_queue_messages: usize,
     /// Bytes the receiver may hold for reassembly and out-of-order buffering, across all
-    /// channels. Past it, packets that need more buffering are dropped unacknowledged (the
-    /// sender resends them later). Default 64 MiB.
+    /// channels. Past it, packets that would start a new incomplete message or buffer an
+    /// out-of-order one are dropped unacknowledged (the sender resends them later); fragments
+    /// that continue a started message are taken up to twice this, and the message an ordered
+    /// channel waits for always is. Default 64 MiB.
     pub receive_buffer: usize,
     /// How long an incomplete unreliable message is kept waiting for its other fragments.
     /// Default 1 s.

@@ -40,3 +40,39 @@ fn partial_messages_stop_being_stored_at_the_receive_buffer_cap() {
     }
     assert!(s.stats().drops.get(DropReason::BufferFull) > 19_000);
 }
+
+#[test]
+fn started_reliable_messages_cannot_grow_past_twice_the_cap() {
+    let ch = ChannelId::new(1).unwrap();
+    let config =
+        ChannelConfig::new(Reliability::Reliable, Ordering::Unordered).with_max_size(1024 * 1024);
+    let table = ChannelTable::new([(ch, config)]).unwrap();
+    let now = Instant::now();
+    let cap = 256 * 1024;
+    let config = SessionConfig { receive_buffer: cap, ..SessionConfig::default() };
+    let mut s = Session::new(config, table, now, 1, 0);
+    let payload = [9u8; 1000];
+    let mut seq = 0u16;
+    let mut send = |s: &mut Session, msg_seq: u16, index: u16| {
+        let mut buf = Vec::new();
+        encode_header(PacketType::Data, seq, &[AckBlock { ack: 0, ack_bits: 0 }], &mut buf);
+        seq = seq.wrapping_add(1);
+        let fragment = Some(FragmentInfo { index, count: 1000 });
+        encode_frame(&FrameHeader { channel: ch, msg_seq, fragment }, &payload, &mut buf);
+        s.handle_datagram(now, &buf);
+    };
+    // Start as many messages as the receiver takes (message 0 never arrives, so none is ever
+    // "next in order" on this unordered channel's window and all stay incomplete).
+    for msg_seq in 1..2000u16 {
+        send(&mut s, msg_seq, 0);
+    }
+    assert!(s.buffered_bytes() <= cap + 2000, "new messages started past the cap");
+    // Then try to grow every started message.
+    for index in 1..50u16 {
+        for msg_seq in 1..2000u16 {
+            send(&mut s, msg_seq, index);
+        }
+    }
+    assert!(s.buffered_bytes() <= 2 * cap + 2000, "holds {}", s.buffered_bytes());
+    assert!(s.stats().drops.get(DropReason::BufferFull) > 0);
+}
