@@ -97,7 +97,8 @@ fn one_app_connects_to_its_own_listener_and_both_ends_talk() {
 
 #[test]
 fn two_apps_exchange_both_ways_then_the_listener_closes() {
-    let mut listener = listener_app(2);
+    // One task per port even for one peer, so that this test covers the parallel path.
+    let mut listener = app_with(UdpConfig { parallel_min_peers: 0, ..UdpConfig::loopback(2) });
     let mut client = connecting_app();
     let addr = listen_addr(&listener);
     let server = connect(&mut client, addr);

@@ -71,6 +71,10 @@ pub struct UdpConfig {
     /// Datagrams moved per syscall. Default 64. Each peer port holds one receive and one
     /// send batch of this many datagrams; client ports share one pair per task.
     pub batch_size: usize,
+    /// Below this many peers in all, the ports run one after the other on the system's
+    /// thread instead of one task per port: waking pool threads would cost more than the
+    /// work and add latency to every frame. Default 32; 0 always runs in parallel.
+    pub parallel_min_peers: usize,
 }
 
 impl Default for UdpConfig {
@@ -93,6 +97,7 @@ impl Default for UdpConfig {
             transport_version: UDP_TRANSPORT_VERSION,
             client_bind: SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
             batch_size: 64,
+            parallel_min_peers: 32,
         }
     }
 }

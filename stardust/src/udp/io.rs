@@ -90,11 +90,14 @@ fn run_ports(transport: &mut UdpTransport, phase: Phase, now: Instant) {
     let clients = transport.client_ports.len();
     let group = clients.div_ceil(pool.thread_num().max(1) * 4).max(1);
     transport.ensure_client_buffers(clients.div_ceil(group));
+    let parallel_min_peers = transport.config().parallel_min_peers;
+    let peers: usize =
+        transport.peer_ports.iter().chain(&transport.client_ports).map(|p| p.slots.len()).sum();
     let UdpTransport { listener, peer_ports, client_ports, client_buffers, .. } = transport;
     let listener = listener.as_mut().filter(|_| phase == Phase::Receive);
     let groups = client_ports.chunks_mut(group).zip(client_buffers.iter_mut());
     let tasks = usize::from(listener.is_some()) + peer_ports.len() + clients.div_ceil(group);
-    if tasks <= 1 {
+    if tasks <= 1 || peers < parallel_min_peers {
         if let Some(listener) = listener {
             listener.receive(now);
         }
