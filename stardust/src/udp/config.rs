@@ -55,6 +55,13 @@ pub struct UdpConfig {
     /// After a local disconnect, how long reliable messages already sent may still be resent
     /// before the close goes out anyway. Default 2 s.
     pub close_linger: Duration,
+    /// A connected peer whose datagrams broke the protocol this many times (malformed,
+    /// unknown packet type or channel, oversize message, bad fragment: never caused by a
+    /// healthy network between two builds with the same protocol hash) is disconnected with
+    /// [`DisconnectReason::ProtocolViolation`](crate::peer::DisconnectReason::ProtocolViolation),
+    /// which the remote side sees too. `None` never disconnects (bad datagrams are still
+    /// dropped and counted). Default `Some(100)`.
+    pub violation_limit: Option<u64>,
     /// Socket buffer sizes of the listen and peer ports. Default 2 MiB each way.
     pub socket: SocketConfig,
     /// Socket buffer sizes of client ports (one per outgoing connection to a given listener,
@@ -92,6 +99,7 @@ impl Default for UdpConfig {
             handshake_timeout: connection.handshake.timeout,
             keepalive_interval: session.keepalive_interval,
             close_linger: connection.close_linger,
+            violation_limit: Some(100),
             socket: SocketConfig::default(),
             client_socket: SocketConfig { recv_buffer_size: None, send_buffer_size: None },
             transport_version: UDP_TRANSPORT_VERSION,

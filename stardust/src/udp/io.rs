@@ -279,9 +279,10 @@ fn sync_all(
     rejected: &mut MessageWriter<'_, UdpConnectRejected>,
 ) {
     let local_hash = transport.protocol_hash();
+    let violation_limit = transport.config().violation_limit;
     for port in transport.peer_ports.iter_mut().chain(&mut transport.client_ports) {
         for slot in &mut port.slots {
-            sync_slot(slot, peers, rejected, local_hash);
+            sync_slot(slot, peers, rejected, local_hash, violation_limit);
         }
     }
     remove_finished(transport);
@@ -292,6 +293,7 @@ fn sync_slot(
     peers: &mut Peers<'_, '_>,
     rejected: &mut MessageWriter<'_, UdpConnectRejected>,
     local_hash: u64,
+    violation_limit: Option<u64>,
 ) {
     if slot.orphan {
         slot.events.clear();
@@ -353,6 +355,14 @@ fn sync_slot(
             dropped_incoming: measured.drops.total(),
             queued_messages: slot.outbox.len() as u64,
         };
+        if let Some(limit) = violation_limit
+            && state.is_connected()
+            && let Some(reason) = reason::violation(measured.drops.iter(), limit)
+        {
+            bevy::log::warn!("disconnecting peer {} at {}: {reason}", slot.entity, slot.remote);
+            // Closing is carried out by the send phase, which tells the remote side why.
+            *state = PeerState::Closing(reason);
+        }
     }
 }
 

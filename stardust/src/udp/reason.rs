@@ -2,7 +2,7 @@
 //! runtime's transport-agnostic [`DisconnectReason`].
 
 use serde_json::Value;
-use stardust_proto::{CloseReason, ReasonCode};
+use stardust_proto::{CloseReason, DropReason, ReasonCode};
 
 use crate::peer::{DisconnectInitiator, DisconnectReason};
 
@@ -51,6 +51,36 @@ pub(crate) fn close_code(reason: &DisconnectReason) -> (ReasonCode, Value) {
     }
 }
 
+/// Drop reasons that a correct peer never causes: two peers with the same protocol hash
+/// agree on every channel and size, so these mean a broken or hostile sender. (Duplicates,
+/// stale packets and full buffers happen on healthy networks and are not counted.)
+const VIOLATIONS: [DropReason; 6] = [
+    DropReason::Truncated,
+    DropReason::UnknownType,
+    DropReason::Malformed,
+    DropReason::UnknownChannel,
+    DropReason::MessageTooLarge,
+    DropReason::BadFragment,
+];
+
+/// The protocol violation to disconnect a peer for, once the datagrams it sent that break
+/// the protocol reach `limit`: names the most frequent kind. `None` below the limit.
+pub(crate) fn violation(
+    drops: impl IntoIterator<Item = (DropReason, u64)>,
+    limit: u64,
+) -> Option<DisconnectReason> {
+    let counted: Vec<(DropReason, u64)> =
+        drops.into_iter().filter(|(reason, _)| VIOLATIONS.contains(reason)).collect();
+    let total: u64 = counted.iter().map(|(_, n)| n).sum();
+    if total < limit.max(1) {
+        return None;
+    }
+    let (worst, _) = counted.iter().max_by_key(|(_, n)| *n)?;
+    Some(DisconnectReason::ProtocolViolation(format!(
+        "{total} invalid packets received (mostly {worst:?}); check that both sides run the same build"
+    )))
+}
+
 fn from_close_code(by: DisconnectInitiator, code: ReasonCode, data: &Value) -> DisconnectReason {
     match code {
         ReasonCode::CLOSED => DisconnectReason::Requested { by, message: text(data) },
@@ -81,6 +111,19 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn violations_disconnect_only_at_the_limit_and_ignore_network_noise() {
+        let noise = [(DropReason::DuplicatePacket, 500), (DropReason::StalePacket, 500)];
+        assert_eq!(violation(noise, 10), None);
+        let bad = [(DropReason::Malformed, 6), (DropReason::UnknownType, 3)];
+        assert_eq!(violation(bad, 10), None);
+        let bad = [(DropReason::Malformed, 7), (DropReason::UnknownType, 3)];
+        let Some(DisconnectReason::ProtocolViolation(text)) = violation(bad, 10) else {
+            panic!("10 invalid packets reach a limit of 10");
+        };
+        assert!(text.starts_with("10 invalid packets") && text.contains("Malformed"), "{text}");
+    }
 
     #[test]
     fn hash_mismatch_rejection_carries_both_hashes() {
