@@ -46,7 +46,9 @@
 //! - **Lifecycle**: the runtime's `PeerConnected` / `PeerDisconnected` carry every outcome:
 //!   graceful close (`Requested`, with the closing side's message, on both sides), idle
 //!   timeout (`TimedOut`), hash mismatch (`ProtocolMismatch`), other refusals (`Rejected`
-//!   with the code and the JSON detail as bytes), a remote App dropped (`TransportClosed`).
+//!   with the code and the JSON detail as bytes), a remote App dropped (`TransportClosed`),
+//!   a peer sending invalid packets past [`UdpConfig::violation_limit`] (`ProtocolViolation`,
+//!   on both sides).
 //! - **Stats**: `PeerStats` (rtt, loss, bytes) and [`UdpPeerStats`] (packets) on each peer;
 //!   [`UdpPortStats`] per port via [`UdpTransport::port_stats`]; per-second rates per
 //!   listen/peer port in Bevy diagnostics ([`UdpDiagnostics`]).
