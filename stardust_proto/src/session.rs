@@ -334,7 +334,7 @@ impl Session {
                 let (send, in_flight) = (&mut self.send, &mut self.in_flight);
                 let first_ack = self.sent.on_ack(block.ack.wrapping_sub(i), |piece| {
                     if let Some(q) = send.get_mut(piece.channel as usize) {
-                        *in_flight -= q.on_ack(piece);
+                        *in_flight = in_flight.saturating_sub(q.on_ack(piece));
                     }
                 });
                 // Every packet's first ack leaves the peer within its ack delay of arrival, so
