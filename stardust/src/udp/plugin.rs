@@ -9,7 +9,8 @@ use super::diagnostics::{UdpDiagnostics, measure};
 use super::io::{receive, send};
 use super::peer::UdpConnectRejected;
 use super::transport::UdpTransport;
-use crate::plugin::StardustSet;
+use crate::channel::{ChannelRegistry, ProtocolHash};
+use crate::plugin::{StardustPlugin, StardustSet};
 
 /// The UDP transport. Add it after [`StardustPlugin`](crate::plugin::StardustPlugin):
 ///
@@ -27,7 +28,9 @@ use crate::plugin::StardustSet;
 /// resource, so the bound addresses are known right after `add_plugins`.
 ///
 /// # Panics
-/// When a socket cannot be bound, naming the address and what to change (e.g. "pick a free
+/// Without [`StardustPlugin`] in the App (checked when the App finishes building, e.g. in
+/// `App::run`; add them in either order). When a
+/// socket cannot be bound, naming the address and what to change (e.g. "pick a free
 /// port, or port 0 to let the OS choose"). Nothing in the network path panics afterwards.
 #[derive(Debug, Clone, Default)]
 pub struct UdpPlugin {
@@ -54,6 +57,8 @@ impl Plugin for UdpPlugin {
         for diagnostic in registered {
             app.register_diagnostic(diagnostic);
         }
+        // The systems read these; StardustPlugin inits them too (in either plugin order).
+        app.init_resource::<ChannelRegistry>().init_resource::<ProtocolHash>();
         app.insert_resource(transport)
             .insert_resource(diagnostics)
             .add_message::<UdpConnectRejected>()
@@ -62,5 +67,34 @@ impl Plugin for UdpPlugin {
                 PostUpdate,
                 (send.in_set(StardustSet::Send), measure.after(StardustSet::Send)),
             );
+    }
+
+    fn finish(&self, app: &mut App) {
+        assert!(
+            app.is_plugin_added::<StardustPlugin>(),
+            "UdpPlugin needs the runtime: add StardustPlugin too, e.g. \
+             app.add_plugins((StardustPlugin, UdpPlugin::new(config)))"
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[should_panic(expected = "add StardustPlugin too")]
+    fn without_the_runtime_finishing_the_app_names_the_missing_plugin() {
+        let mut app = App::new();
+        app.add_plugins(UdpPlugin::default());
+        app.finish();
+    }
+
+    #[test]
+    fn either_plugin_order_works() {
+        let mut app = App::new();
+        app.add_plugins((UdpPlugin::default(), StardustPlugin));
+        app.finish();
+        app.update();
     }
 }

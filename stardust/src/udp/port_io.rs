@@ -32,7 +32,9 @@ pub(crate) struct PeerSlot {
     pub(crate) remote: SocketAddr,
     /// Outgoing peers: the remote listen address, which keeps routing to this slot.
     pub(crate) listen_addr: Option<SocketAddr>,
-    pub(crate) conn: Connection,
+    /// Boxed: the engine is ~2 KB, and the slot vectors grow by doubling and move slots on
+    /// removal; a small slot keeps both cheap.
+    pub(crate) conn: Box<Connection>,
     /// Messages received this frame, swapped into the entity's `PeerInbox`.
     pub(crate) inbox: Vec<(ChannelId, Bytes)>,
     /// Messages taken from the entity's `PeerOutbox`, not yet accepted by the engine.
@@ -76,7 +78,7 @@ impl PeerSlot {
             entity,
             remote,
             listen_addr,
-            conn,
+            conn: Box::new(conn),
             inbox: Vec::new(),
             outbox: Vec::new(),
             events: Vec::new(),
