@@ -168,9 +168,9 @@ fn accept_requests(
         }
         let (Some(listener), Some(table)) = (transport.listener.as_mut(), transport.table.as_mut())
         else {
-            return;
+            break;
         };
-        let Some(endpoint) = listener.endpoint.as_mut() else { return };
+        let Some(endpoint) = listener.endpoint.as_mut() else { break };
         if table.is_full() {
             let data = json!({ "max_peers": table.max_peers() });
             endpoint.reject(request, ReasonCode::FULL, data, &mut transport.reply);
@@ -191,8 +191,15 @@ fn accept_requests(
         let accepted =
             endpoint.accept(request, port, transport.seq.next_u16(), &mut transport.reply);
         listener.send_reply(from, &transport.reply);
-        let Some(conn) = transport.accepted_connection(now, &accepted) else { continue };
-        let Some(io) = transport.peer_ports.iter_mut().find(|io| io.port() == port) else {
+        let conn = transport.accepted_connection(now, &accepted);
+        let io = transport.peer_ports.iter_mut().find(|io| io.port() == port);
+        let (Some(conn), Some(io)) = (conn, io) else {
+            // No channel table (logged when it failed): undo the seat; the peer times out.
+            if let Some(table) = transport.table.as_mut() {
+                table.remove(entity);
+            }
+            endpoint_forget(transport, from);
+            commands.entity(entity).despawn();
             continue;
         };
         io.insert(PeerSlot::new(entity, from, None, conn));
@@ -207,6 +214,12 @@ fn accept_requests(
     if let Some(listener) = transport.listener.as_mut() {
         listener.requests = requests;
         listener.flush();
+    }
+}
+
+fn endpoint_forget(transport: &mut UdpTransport, addr: std::net::SocketAddr) {
+    if let Some(endpoint) = transport.listener.as_mut().and_then(|l| l.endpoint.as_mut()) {
+        endpoint.forget(addr);
     }
 }
 
