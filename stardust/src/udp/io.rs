@@ -12,7 +12,7 @@
 
 use std::time::Instant;
 
-use bevy::ecs::change_detection::DetectChanges;
+use bevy::ecs::change_detection::{DetectChanges, DetectChangesMut};
 use bevy::ecs::entity::Entity;
 use bevy::ecs::message::MessageWriter;
 use bevy::ecs::query::{With, Without};
@@ -354,23 +354,27 @@ fn sync_slot(
     }
     if let Some(session) = slot.conn.session() {
         let measured = session.stats();
-        if measured.packets_received > 0 {
-            stats.rtt = Some(measured.rtt);
+        let rtt = if measured.packets_received > 0 { Some(measured.rtt) } else { stats.rtt };
+        let loss = measured.packet_loss as f32;
+        // Written only when they change, so `Changed<PeerStats>` means something.
+        let current = (stats.rtt, stats.packet_loss, stats.bytes_sent, stats.bytes_received);
+        if current != (rtt, loss, measured.bytes_sent, measured.bytes_received) {
+            stats.rtt = rtt;
+            stats.packet_loss = loss;
+            stats.bytes_sent = measured.bytes_sent;
+            stats.bytes_received = measured.bytes_received;
         }
-        stats.packet_loss = measured.packet_loss as f32;
-        stats.bytes_sent = measured.bytes_sent;
-        stats.bytes_received = measured.bytes_received;
-        *udp_stats = UdpPeerStats {
+        udp_stats.set_if_neq(UdpPeerStats {
             packets_sent: measured.packets_sent,
             packets_received: measured.packets_received,
             packets_lost: measured.packets_lost,
             frames_resent: measured.frames_resent,
             dropped_incoming: measured.drops.total(),
             queued_messages: slot.outbox.len() as u64,
-        };
+        });
         if let Some(limit) = violation_limit
             && state.is_connected()
-            && let Some(reason) = reason::violation(measured.drops.iter(), limit)
+            && let Some(reason) = reason::violation(|r| measured.drops.get(r), limit)
         {
             bevy::log::warn!("disconnecting peer {} at {}: {reason}", slot.entity, slot.remote);
             // Closing is carried out by the send phase, which tells the remote side why.

@@ -65,17 +65,13 @@ const VIOLATIONS: [DropReason; 6] = [
 
 /// The protocol violation to disconnect a peer for, once the datagrams it sent that break
 /// the protocol reach `limit`: names the most frequent kind. `None` below the limit.
-pub(crate) fn violation(
-    drops: impl IntoIterator<Item = (DropReason, u64)>,
-    limit: u64,
-) -> Option<DisconnectReason> {
-    let counted: Vec<(DropReason, u64)> =
-        drops.into_iter().filter(|(reason, _)| VIOLATIONS.contains(reason)).collect();
-    let total: u64 = counted.iter().map(|(_, n)| n).sum();
+/// `count` gives the number of drops for a reason. Allocates only when it disconnects.
+pub(crate) fn violation(count: impl Fn(DropReason) -> u64, limit: u64) -> Option<DisconnectReason> {
+    let total: u64 = VIOLATIONS.iter().map(|&reason| count(reason)).sum();
     if total < limit.max(1) {
         return None;
     }
-    let (worst, _) = counted.iter().max_by_key(|(_, n)| *n)?;
+    let worst = VIOLATIONS.iter().copied().max_by_key(|&reason| count(reason))?;
     Some(DisconnectReason::ProtocolViolation(format!(
         "{total} invalid packets received (mostly {worst:?}); check that both sides run the same build"
     )))
@@ -114,12 +110,15 @@ mod tests {
 
     #[test]
     fn violations_disconnect_only_at_the_limit_and_ignore_network_noise() {
+        fn counts(pairs: &[(DropReason, u64)]) -> impl Fn(DropReason) -> u64 + '_ {
+            |reason| pairs.iter().filter(|(r, _)| *r == reason).map(|(_, n)| n).sum()
+        }
         let noise = [(DropReason::DuplicatePacket, 500), (DropReason::StalePacket, 500)];
-        assert_eq!(violation(noise, 10), None);
+        assert_eq!(violation(counts(&noise), 10), None);
         let bad = [(DropReason::Malformed, 6), (DropReason::UnknownType, 3)];
-        assert_eq!(violation(bad, 10), None);
+        assert_eq!(violation(counts(&bad), 10), None);
         let bad = [(DropReason::Malformed, 7), (DropReason::UnknownType, 3)];
-        let Some(DisconnectReason::ProtocolViolation(text)) = violation(bad, 10) else {
+        let Some(DisconnectReason::ProtocolViolation(text)) = violation(counts(&bad), 10) else {
             panic!("10 invalid packets reach a limit of 10");
         };
         assert!(text.starts_with("10 invalid packets") && text.contains("Malformed"), "{text}");
