@@ -12,5 +12,6 @@ pub use crate::peer::{
 };
 pub use crate::plugin::{StardustPlugin, StardustSet};
 pub use crate::udp::{
-    UdpConfig, UdpConnectExt, UdpConnectRejected, UdpDirection, UdpPeer, UdpPlugin, UdpTransport,
+    UdpConfig, UdpConnectExt, UdpConnectRejected, UdpDirection, UdpPeer, UdpPeerStats, UdpPlugin,
+    UdpTransport,
 };
