@@ -63,6 +63,7 @@
 //! entities' inbox/outbox (O(peers), not O(messages)) and applies lifecycle and stats.
 //! Buffers are reused: steady traffic does not allocate per datagram in this layer.
 
+mod accept;
 mod config;
 mod connect;
 mod diagnostics;
@@ -79,6 +80,7 @@ pub mod ports;
 mod reason;
 mod seq;
 pub mod socket;
+mod sync;
 mod transport;
 
 pub use config::{UDP_TRANSPORT_ID, UDP_TRANSPORT_VERSION, UdpConfig};
