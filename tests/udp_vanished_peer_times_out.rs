@@ -1,0 +1,66 @@
+//! A peer that stops answering without closing (its App is no longer run, so its socket stays
+//! open but silent) is reported `TimedOut` on the other side once the idle timeout passes,
+//! whichever side vanished; while both run, keep-alives hold an idle connection open well past
+//! the timeout.
+
+mod udp_scenarios;
+mod udp_support;
+
+use std::time::{Duration, Instant};
+
+use bevy::prelude::*;
+use stardust::prelude::*;
+use udp_scenarios::*;
+use udp_support::*;
+
+const IDLE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// A connected listener/client pair with a 1 s idle timeout on both sides, idle for three
+/// timeouts (only keep-alives flow) and still connected.
+fn idle_pair() -> (App, App, Entity, Entity) {
+    let mut listener = app_with(with_timeouts(UdpConfig::loopback(1), IDLE_TIMEOUT));
+    let mut client = app_with(with_timeouts(UdpConfig::default(), IDLE_TIMEOUT));
+    let outgoing = connect(&mut client, listen_addr(&listener));
+    let connected = drive(&mut [&mut listener, &mut client], DEADLINE, |apps| {
+        is_connected(apps[1], outgoing) && connected_accepted(apps[0]).len() == 1
+    });
+    assert!(connected, "the client did not connect");
+    let accepted = connected_accepted(&mut listener)[0];
+    let held = drive_for(&mut [&mut listener, &mut client], 3 * IDLE_TIMEOUT, |apps| {
+        is_connected(apps[0], accepted) && is_connected(apps[1], outgoing)
+    });
+    assert_eq!(held, Ok(()), "an idle connection with keep-alives dropped");
+    (listener, client, outgoing, accepted)
+}
+
+/// Runs only `survivor` until it reports `peer` disconnected; returns the reason and how long
+/// it took.
+fn wait_alone(survivor: &mut App, peer: Entity) -> (Option<DisconnectReason>, Duration) {
+    let stopped = Instant::now();
+    drive(&mut [survivor], DEADLINE, |apps| disconnect_reason(apps[0], peer).is_some());
+    (disconnect_reason(survivor, peer), stopped.elapsed())
+}
+
+#[test]
+fn a_silent_client_times_out_at_the_listener() {
+    let (mut listener, client, _, accepted) = idle_pair();
+    let (reason, after) = wait_alone(&mut listener, accepted);
+    assert_eq!(reason, Some(DisconnectReason::TimedOut), "after {after:?}");
+    // Never before the silence could have lasted the timeout (the last keep-alive left at
+    // most a quarter of it before the client stopped).
+    assert!(after >= IDLE_TIMEOUT / 2, "timed out after only {after:?}");
+    run_rounds(&mut [&mut listener], 3);
+    assert!(listener.world().resource::<UdpTransport>().port_table().unwrap().is_empty());
+    drop(client);
+}
+
+#[test]
+fn a_silent_listener_times_out_at_the_client() {
+    let (listener, mut client, outgoing, _) = idle_pair();
+    let (reason, after) = wait_alone(&mut client, outgoing);
+    assert_eq!(reason, Some(DisconnectReason::TimedOut), "after {after:?}");
+    assert!(after >= IDLE_TIMEOUT / 2, "timed out after only {after:?}");
+    run_rounds(&mut [&mut client], 3);
+    assert_eq!(client.world().resource::<UdpTransport>().client_ports().len(), 0);
+    drop(listener);
+}
