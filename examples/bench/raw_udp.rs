@@ -92,7 +92,8 @@ impl Rtt {
         ]
     }
 
-    fn from_samples(mut samples: Vec<Duration>, lost: usize) -> Self {
+    /// The median and p99 of `samples`, with `lost` round trips that timed out.
+    pub fn from_samples(mut samples: Vec<Duration>, lost: usize) -> Self {
         samples.sort_unstable();
         let at = |q: f64| {
             let index = ((samples.len() as f64 * q) as usize).min(samples.len().saturating_sub(1));

@@ -1,0 +1,111 @@
+//! 64-byte echo round trip through Stardust: the client App sends one reliable-ordered
+//! message, the listener App's game system sends it back, and the client times send → read.
+//!
+//! Each App runs in its own thread busy-polling `app.update()`, as the raw ping-pong
+//! baseline's two threads spin on their sockets. One message is in flight at a time. The
+//! clock starts just before the client's frame whose flush sends the message and stops just
+//! after the frame whose `ChannelReader` read the echo, so the figure includes a whole frame
+//! of each App, both sides' batching syscalls and the receiving side's ack.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, mpsc};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use bevy::prelude::*;
+use stardust::prelude::*;
+
+use crate::raw_udp::Rtt;
+use crate::stardust_udp::{self, Data, Received, payload};
+
+/// Round trips run before timing starts.
+const WARM_UP: usize = 200;
+/// A round trip slower than this counts as lost and ends the measurement (reliable delivery
+/// should never need it on loopback).
+const TRIP_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// What the client sends next frame, if anything.
+#[derive(Resource)]
+struct Probe {
+    peer: Entity,
+    next: Option<u64>,
+}
+
+fn send_probe(mut writer: ChannelWriter<Data>, mut probe: ResMut<Probe>) {
+    if let Some(seq) = probe.next.take() {
+        let _ = writer.send(probe.peer, payload(seq));
+    }
+}
+
+fn echo(reader: ChannelReader<Data>, mut writer: ChannelWriter<Data>) {
+    for (peer, bytes) in reader.read() {
+        let _ = writer.send(peer, bytes.clone());
+    }
+}
+
+/// Times `round_trips` echoes. `None` if the connection could not be made.
+pub fn run(round_trips: usize) -> Option<Rtt> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let (addr_tx, addr_rx) = mpsc::channel();
+    let listener = {
+        let stop = stop.clone();
+        thread::spawn(move || {
+            let mut app = stardust_udp::listener(1, 1);
+            app.add_systems(Update, echo);
+            let _ = addr_tx.send(stardust_udp::listen_addr(&app));
+            let start = Instant::now();
+            while !stop.load(Ordering::Relaxed) && start.elapsed() < Duration::from_secs(120) {
+                app.update();
+            }
+        })
+    };
+    let addr = addr_rx.recv().ok()?;
+    let result = client(addr, round_trips);
+    stop.store(true, Ordering::Relaxed);
+    let _ = listener.join();
+    result
+}
+
+fn client(addr: std::net::SocketAddr, round_trips: usize) -> Option<Rtt> {
+    let mut app = stardust_udp::connector();
+    let peer = app.world_mut().connect_udp(addr);
+    let start = Instant::now();
+    while app.world().get::<PeerState>(peer) != Some(&PeerState::Connected) {
+        if start.elapsed() > Duration::from_secs(10) {
+            return None;
+        }
+        app.update();
+        thread::sleep(Duration::from_micros(200));
+    }
+    let count: Arc<AtomicU64> = app.world().resource::<Received>().count.clone();
+    app.insert_resource(Probe { peer, next: None });
+    app.add_systems(Update, send_probe.after(stardust_udp::count_received));
+
+    let mut samples = Vec::with_capacity(round_trips);
+    let mut lost = 0;
+    for seq in 0..(WARM_UP + round_trips) as u64 {
+        app.world_mut().resource_mut::<Probe>().next = Some(seq);
+        let sent_at = Instant::now();
+        loop {
+            app.update();
+            if count.load(Ordering::Relaxed) > seq {
+                if seq >= WARM_UP as u64 {
+                    samples.push(sent_at.elapsed());
+                }
+                break;
+            }
+            if sent_at.elapsed() > TRIP_TIMEOUT {
+                lost += 1;
+                break;
+            }
+        }
+        if lost > 0 {
+            break;
+        }
+    }
+    let connected = app.world().get::<PeerState>(peer) == Some(&PeerState::Connected);
+    if !connected {
+        lost += 1;
+    }
+    Some(Rtt::from_samples(samples, lost))
+}
