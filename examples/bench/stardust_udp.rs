@@ -72,6 +72,16 @@ pub fn app(config: UdpConfig) -> App {
     app
 }
 
+/// Runs every schedule of `app` on the calling thread (Bevy's single-threaded executor)
+/// instead of handing systems to the task pool: a frame then wakes no other thread, which
+/// on a machine with few cores saves more latency than parallel systems gain.
+pub fn single_threaded(app: &mut App) {
+    let mut schedules = app.world_mut().resource_mut::<Schedules>();
+    for (_, schedule) in schedules.iter_mut() {
+        schedule.set_executor(bevy::ecs::schedule::SingleThreadedExecutor::new());
+    }
+}
+
 /// A listener on 127.0.0.1 with `ports` peer ports taking up to `max_peers` peers.
 pub fn listener(ports: usize, max_peers: usize) -> App {
     let mut config = UdpConfig::loopback(ports);

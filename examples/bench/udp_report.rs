@@ -109,25 +109,32 @@ pub fn run(settings: &Settings, raw: &OneWay, raw_rtt: &Rtt, rows: &mut Vec<Row>
     }
 
     if settings.runs("echo") {
-        match echo::run((settings.round_trips / 4).max(100)) {
-            Some(rtt) => {
-                rows.extend(
-                    rtt.rows("echo 64 B: Stardust reliable-ordered, busy poll", Some(raw_rtt)),
-                );
-                let ratio = rtt.median.as_secs_f64() / raw_rtt.median.as_secs_f64();
-                report.check(
-                    "echo median vs raw ping-pong median",
-                    format!("{ratio:.2}x ({:.1} us, p99 {:.1} us)", us(rtt.median), us(rtt.p99)),
-                    "<= 2x",
-                    ratio <= ECHO_TARGET,
-                );
+        let trips = (settings.round_trips / 4).max(100);
+        for (executor, single) in [("multi-threaded", false), ("single-threaded", true)] {
+            let Some(rtt) = echo::run(trips, single) else {
                 report.delivery(
-                    "echo: delivery",
-                    rtt.lost == 0,
-                    format!("{} timed, {} lost", rtt.timed, rtt.lost),
+                    &format!("echo, {executor}: connect"),
+                    false,
+                    "no connection".into(),
                 );
-            }
-            None => report.delivery("echo: connect", false, "no connection".into()),
+                continue;
+            };
+            rows.extend(rtt.rows(
+                &format!("echo 64 B: Stardust reliable-ordered, {executor} Bevy, busy poll"),
+                Some(raw_rtt),
+            ));
+            let ratio = rtt.median.as_secs_f64() / raw_rtt.median.as_secs_f64();
+            report.check(
+                &format!("echo median vs raw ping-pong median, {executor} Bevy"),
+                format!("{ratio:.2}x ({:.1} us, p99 {:.1} us)", us(rtt.median), us(rtt.p99)),
+                "<= 2x",
+                rtt.timed > 0 && ratio <= ECHO_TARGET,
+            );
+            report.delivery(
+                &format!("echo, {executor}: delivery"),
+                rtt.lost == 0,
+                format!("{} timed, {} lost", rtt.timed, rtt.lost),
+            );
         }
     }
 

@@ -43,8 +43,9 @@ fn echo(reader: ChannelReader<Data>, mut writer: ChannelWriter<Data>) {
     }
 }
 
-/// Times `round_trips` echoes. `None` if the connection could not be made.
-pub fn run(round_trips: usize) -> Option<Rtt> {
+/// Times `round_trips` echoes, with Bevy's multi-threaded executor (the default) or the
+/// single-threaded one on both Apps. `None` if the connection could not be made.
+pub fn run(round_trips: usize, single_threaded: bool) -> Option<Rtt> {
     let stop = Arc::new(AtomicBool::new(false));
     let (addr_tx, addr_rx) = mpsc::channel();
     let listener = {
@@ -52,6 +53,9 @@ pub fn run(round_trips: usize) -> Option<Rtt> {
         thread::spawn(move || {
             let mut app = stardust_udp::listener(1, 1);
             app.add_systems(Update, echo);
+            if single_threaded {
+                stardust_udp::single_threaded(&mut app);
+            }
             let _ = addr_tx.send(stardust_udp::listen_addr(&app));
             let start = Instant::now();
             while !stop.load(Ordering::Relaxed) && start.elapsed() < Duration::from_secs(120) {
@@ -60,13 +64,13 @@ pub fn run(round_trips: usize) -> Option<Rtt> {
         })
     };
     let addr = addr_rx.recv().ok()?;
-    let result = client(addr, round_trips);
+    let result = client(addr, round_trips, single_threaded);
     stop.store(true, Ordering::Relaxed);
     let _ = listener.join();
     result
 }
 
-fn client(addr: std::net::SocketAddr, round_trips: usize) -> Option<Rtt> {
+fn client(addr: std::net::SocketAddr, round_trips: usize, single_threaded: bool) -> Option<Rtt> {
     let mut app = stardust_udp::connector();
     let peer = app.world_mut().connect_udp(addr);
     let start = Instant::now();
@@ -80,6 +84,10 @@ fn client(addr: std::net::SocketAddr, round_trips: usize) -> Option<Rtt> {
     let count: Arc<AtomicU64> = app.world().resource::<Received>().count.clone();
     app.insert_resource(Probe { peer, next: None });
     app.add_systems(Update, send_probe.after(stardust_udp::count_received));
+    if single_threaded {
+        // After the last system is added, so no schedule is rebuilt with the default.
+        stardust_udp::single_threaded(&mut app);
+    }
 
     let mut samples = Vec::with_capacity(round_trips);
     let mut lost = 0;
