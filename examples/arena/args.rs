@@ -1,0 +1,79 @@
+//! The command line, parsed by hand.
+
+use std::net::SocketAddr;
+
+use crate::session::{Mode, Options};
+
+/// What `--help` and every bad argument print.
+pub const USAGE: &str = "\
+usage: cargo run --release --example arena -- [OPTIONS]
+
+With no options, runs a listener (4 peer ports) and 12 bots in one process over UDP on
+127.0.0.1 for 5 s, prints the protocol hash, a per-peer table and the port distribution,
+and exits 0 only if every reliable message arrived.
+
+options:
+  --listen ADDR   run only the listener on ADDR (e.g. 127.0.0.1:7777; peer ports are the
+                  next --ports ports, or OS-chosen if ADDR's port is 0); runs until Ctrl-C
+                  or --seconds
+  --connect ADDR  run only the bots, connecting to the listener at ADDR
+  --bots N        bots to connect (default 12)
+  --seconds S     how long bots send, or how long the listener runs (default 5 for bots)
+  --ports N       the listener's peer ports (default 4)
+  --help          print this";
+
+/// Why the command line was refused.
+#[derive(Debug, PartialEq)]
+pub enum ArgsError {
+    /// `--help` was asked for.
+    Help,
+    /// Something is wrong; the message says what.
+    Bad(String),
+}
+
+fn value<'a>(flag: &str, rest: &mut impl Iterator<Item = &'a str>) -> Result<&'a str, ArgsError> {
+    rest.next().ok_or_else(|| ArgsError::Bad(format!("{flag} needs a value")))
+}
+
+fn parsed<T: std::str::FromStr>(flag: &str, text: &str, what: &str) -> Result<T, ArgsError> {
+    text.parse().map_err(|_| ArgsError::Bad(format!("{flag} expects {what}, got `{text}`")))
+}
+
+/// Parses the arguments after the program name.
+pub fn parse<'a>(args: impl IntoIterator<Item = &'a str>) -> Result<Options, ArgsError> {
+    let mut options = Options::default();
+    let (mut listen, mut connect) = (None::<SocketAddr>, None::<SocketAddr>);
+    let mut args = args.into_iter();
+    while let Some(flag) = args.next() {
+        match flag {
+            "--help" | "-h" => return Err(ArgsError::Help),
+            "--listen" => listen = Some(parsed(flag, value(flag, &mut args)?, "an address")?),
+            "--connect" => connect = Some(parsed(flag, value(flag, &mut args)?, "an address")?),
+            "--bots" => options.bots = parsed(flag, value(flag, &mut args)?, "a number")?,
+            "--ports" => options.ports = parsed(flag, value(flag, &mut args)?, "a number")?,
+            "--seconds" => {
+                let seconds: f64 = parsed(flag, value(flag, &mut args)?, "a number of seconds")?;
+                if !(seconds.is_finite() && seconds > 0.0) {
+                    return Err(ArgsError::Bad("--seconds must be above 0".into()));
+                }
+                options.seconds = Some(seconds);
+            }
+            other => return Err(ArgsError::Bad(format!("unknown argument `{other}`"))),
+        }
+    }
+    options.mode = match (listen, connect) {
+        (None, None) => Mode::Local,
+        (Some(addr), None) => Mode::Listen(addr),
+        (None, Some(addr)) => Mode::Connect(addr),
+        (Some(_), Some(_)) => {
+            return Err(ArgsError::Bad("--listen and --connect run in separate processes".into()));
+        }
+    };
+    if options.bots == 0 && !matches!(options.mode, Mode::Listen(_)) {
+        return Err(ArgsError::Bad("--bots must be at least 1".into()));
+    }
+    if options.ports == 0 {
+        return Err(ArgsError::Bad("--ports must be at least 1".into()));
+    }
+    Ok(options)
+}

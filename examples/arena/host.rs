@@ -1,0 +1,160 @@
+//! The listener's side: accepted peers become guests; their chat is relayed to everyone
+//! (echoed to the sender), their events acknowledged, their positions gathered into
+//! snapshots sent to every guest.
+
+use std::time::Duration;
+
+use bevy::prelude::*;
+use stardust::prelude::*;
+
+use crate::channels::{self, Chat, Events, Kind, Positions, SNAPSHOT_MAX};
+use crate::phase::Clock;
+use crate::traffic::Traffic;
+
+/// Time between two position snapshots.
+const SNAPSHOT_EVERY: Duration = Duration::from_millis(50);
+
+/// An accepted peer, numbered in order of arrival.
+#[derive(Component, Debug)]
+pub struct Guest {
+    /// Arrival number, from 1.
+    pub index: u16,
+    position: Option<(f32, f32)>,
+}
+
+/// Whether the listener prints a line per join and leave.
+#[derive(Resource, Debug, Default, Clone, Copy)]
+pub struct AnnounceGuests(pub bool);
+
+/// The next guest number.
+#[derive(Resource, Debug, Default)]
+struct NextGuest(u16);
+
+/// Installs the listener's systems and the observer that makes accepted peers guests.
+pub fn add_host(app: &mut App, announce: bool) {
+    app.init_resource::<NextGuest>()
+        .insert_resource(AnnounceGuests(announce))
+        .add_observer(admit)
+        .add_systems(Update, (host_relay, host_snapshots, announce_guests));
+}
+
+/// Tags accepted peers the moment the transport spawns them, so that no message of theirs
+/// is read before they are counted.
+fn admit(
+    add: On<Add, UdpPeer>,
+    peers: Query<&UdpPeer>,
+    mut next: ResMut<NextGuest>,
+    mut commands: Commands,
+) {
+    let Ok(udp) = peers.get(add.entity) else { return };
+    if udp.direction == UdpDirection::Accepted {
+        next.0 = next.0.wrapping_add(1);
+        let guest = Guest { index: next.0, position: None };
+        commands.entity(add.entity).insert((guest, Traffic::default()));
+    }
+}
+
+/// Relays chat lines to every guest (back to the sender with the echo flag), acknowledges
+/// events to their sender, and records positions.
+fn host_relay(
+    chat_in: ChannelReader<Chat>,
+    positions_in: ChannelReader<Positions>,
+    events_in: ChannelReader<Events>,
+    mut guests: Query<(Entity, &mut Guest, &mut Traffic, &PeerState)>,
+    mut chat: ChannelWriter<Chat>,
+    mut events: ChannelWriter<Events>,
+) {
+    let mut lines = Vec::new();
+    for (from, bytes) in chat_in.read() {
+        let Ok((_, _, mut traffic, _)) = guests.get_mut(from) else { continue };
+        traffic.received(Kind::Chat);
+        if let Some(seq) = channels::read_u32(bytes, 0) {
+            lines.push((from, seq, bytes.slice(4..)));
+        }
+    }
+    for (from, seq, text) in &lines {
+        for (guest, _, mut traffic, state) in &mut guests {
+            let echo = guest == *from;
+            if state.is_connected()
+                && chat.send(guest, channels::relayed_chat(echo, *seq, text)).is_ok()
+            {
+                traffic.sent(Kind::Chat);
+            }
+        }
+    }
+    for (from, bytes) in events_in.read() {
+        let Ok((_, _, mut traffic, _)) = guests.get_mut(from) else { continue };
+        traffic.received(Kind::Events);
+        if let Some(seq) = channels::read_u32(bytes, 0)
+            && events.send(from, seq.to_be_bytes().to_vec()).is_ok()
+        {
+            traffic.sent(Kind::Events);
+        }
+    }
+    for (from, bytes) in positions_in.read() {
+        let Ok((_, mut guest, mut traffic, _)) = guests.get_mut(from) else { continue };
+        traffic.received(Kind::Positions);
+        if let Some(position) = channels::read_position(bytes) {
+            guest.position = Some(position);
+        }
+    }
+}
+
+/// Every [`SNAPSHOT_EVERY`], sends each guest the positions of (up to [`SNAPSHOT_MAX`])
+/// guests.
+fn host_snapshots(
+    clock: Res<Clock>,
+    mut next: Local<Duration>,
+    mut guests: Query<(Entity, &Guest, &mut Traffic, &PeerState)>,
+    mut positions: ChannelWriter<Positions>,
+) {
+    if clock.0 < *next {
+        return;
+    }
+    *next = clock.0 + SNAPSHOT_EVERY;
+    let entries: Vec<(u16, f32, f32)> = guests
+        .iter()
+        .filter_map(|(_, guest, _, _)| guest.position.map(|(x, y)| (guest.index, x, y)))
+        .take(SNAPSHOT_MAX)
+        .collect();
+    if entries.is_empty() {
+        return;
+    }
+    let payload = bytes::Bytes::from(channels::snapshot(&entries));
+    for (peer, _, mut traffic, state) in &mut guests {
+        if state.is_connected() && positions.send(peer, payload.clone()).is_ok() {
+            traffic.sent(Kind::Positions);
+        }
+    }
+}
+
+/// Prints a line per guest joining or leaving, when [`AnnounceGuests`] is on.
+fn announce_guests(
+    announce: Res<AnnounceGuests>,
+    mut joined: MessageReader<PeerConnected>,
+    mut left: MessageReader<PeerDisconnected>,
+    guests: Query<(&Guest, &UdpPeer, &PeerState)>,
+) {
+    if !announce.0 {
+        joined.clear();
+        left.clear();
+        return;
+    }
+    let connected = guests.iter().filter(|(_, _, state)| state.is_connected()).count();
+    for message in joined.read() {
+        if let Ok((guest, udp, _)) = guests.get(message.peer) {
+            println!(
+                "+ guest {} joined from {} on port {} ({connected} connected)",
+                guest.index, udp.remote, udp.local_port
+            );
+        }
+    }
+    for message in left.read() {
+        if let Ok((guest, udp, _)) = guests.get(message.peer) {
+            println!(
+                "- guest {} ({}) left: {} ({connected} connected)",
+                guest.index, udp.remote, message.reason
+            );
+        }
+    }
+}

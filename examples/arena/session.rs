@@ -1,0 +1,276 @@
+//! Running the arena: building the App for a mode, the frame loop, and its phases.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use bevy::prelude::*;
+use stardust::prelude::*;
+
+use crate::bot::{self, Bot};
+use crate::channels;
+use crate::host;
+use crate::phase::{Clock, Phase};
+use crate::report;
+use crate::traffic::Traffic;
+
+/// Time between the starts of two frames (200 Hz).
+const FRAME: Duration = Duration::from_millis(5);
+/// Longest wait for every bot to connect.
+const CONNECT_LIMIT: Duration = Duration::from_secs(15);
+/// Longest wait, after the bots stop sending, for what is in flight to arrive.
+const DRAIN_LIMIT: Duration = Duration::from_secs(5);
+/// Longest wait for graceful closes at the end.
+const CLOSE_LIMIT: Duration = Duration::from_secs(3);
+
+/// Which sides of the arena this process runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A listener on 127.0.0.1 and bots connecting to it, in one App.
+    Local,
+    /// Only the listener, on this address.
+    Listen(SocketAddr),
+    /// Only bots, connecting to the listener at this address.
+    Connect(SocketAddr),
+}
+
+/// Everything the command line sets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Options {
+    /// Which sides run.
+    pub mode: Mode,
+    /// Bots to connect (not used by [`Mode::Listen`]).
+    pub bots: u32,
+    /// How long bots send; for a listener, how long it runs (`None`: until killed).
+    pub seconds: Option<f64>,
+    /// Peer ports of the listener.
+    pub ports: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { mode: Mode::Local, bots: 12, seconds: None, ports: 4 }
+    }
+}
+
+/// How a run ended.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Everything that went wrong; empty means exit code 0.
+    pub problems: Vec<String>,
+    /// Port → accepted peers at the end of play (listening modes).
+    pub port_loads: Vec<(u16, usize)>,
+    /// Reliable messages received, by bots and guests together.
+    pub reliable_received: u64,
+}
+
+/// Peers that disconnected while the arena was still playing.
+#[derive(Resource, Debug, Default)]
+struct Departures(Vec<String>);
+
+/// The transport configuration for `options`, or why it cannot be built.
+fn transport_config(options: &Options) -> Result<UdpConfig, String> {
+    match options.mode {
+        Mode::Local => Ok(UdpConfig::loopback(options.ports)),
+        Mode::Connect(_) => Ok(UdpConfig::default()),
+        Mode::Listen(addr) if addr.port() == 0 => Ok(UdpConfig {
+            listen: Some(addr),
+            peer_ports: vec![0; options.ports],
+            ..UdpConfig::default()
+        }),
+        Mode::Listen(addr) => {
+            let first = addr.port().checked_add(1);
+            let last = u16::try_from(options.ports).ok().and_then(|n| addr.port().checked_add(n));
+            match (first, last) {
+                (Some(first), Some(last)) => Ok(UdpConfig::listening(addr, first..=last)),
+                _ => Err(format!("listen port {} leaves no room for the peer ports", addr.port())),
+            }
+        }
+    }
+}
+
+/// The App for `options`, its sockets bound; or why the transport cannot start.
+pub fn build_app(options: &Options) -> Result<App, String> {
+    let config = transport_config(options)?;
+    // Bind once here to report a busy port as an error rather than the plugin's panic.
+    drop(UdpTransport::bind(config.clone()).map_err(|error| error.to_string())?);
+    let mut app = App::new();
+    app.add_plugins((StardustPlugin, UdpPlugin::new(config)));
+    channels::add_arena_channels(&mut app);
+    app.init_resource::<Phase>().init_resource::<Clock>().init_resource::<Departures>();
+    app.add_systems(Update, record_departures);
+    match options.mode {
+        Mode::Local => {
+            host::add_host(&mut app, false);
+            app.add_systems(Update, (bot::bot_send, bot::bot_receive));
+        }
+        Mode::Listen(_) => host::add_host(&mut app, true),
+        Mode::Connect(_) => {
+            app.add_systems(Update, (bot::bot_send, bot::bot_receive));
+        }
+    }
+    Ok(app)
+}
+
+fn record_departures(
+    phase: Res<Phase>,
+    mut left: MessageReader<PeerDisconnected>,
+    names: Query<&Bot>,
+    mut departures: ResMut<Departures>,
+) {
+    for message in left.read() {
+        let who = names.get(message.peer).map_or("a guest".to_string(), |bot| bot.name.clone());
+        departures.0.push(format!("{who} disconnected during {phase:?}: {}", message.reason));
+    }
+}
+
+/// Runs one frame at `clock`, then sleeps until the next frame is due.
+fn frame(app: &mut App, clock: Duration) {
+    let started = Instant::now();
+    app.world_mut().resource_mut::<Clock>().0 = clock;
+    app.update();
+    std::thread::sleep(FRAME.saturating_sub(started.elapsed()));
+}
+
+/// The protocol hash line both modes print.
+pub fn protocol_hash(app: &App) -> String {
+    format!("protocol hash: {}", app.world().resource::<ProtocolHash>())
+}
+
+/// Runs the listener only, printing joins and leaves, for `seconds` or forever.
+pub fn run_listener(options: &Options) -> Result<Outcome, String> {
+    let mut app = build_app(options)?;
+    println!("{}", protocol_hash(&app));
+    let transport = app.world().resource::<UdpTransport>();
+    let ports: Vec<String> = transport.peer_ports().map(|p| p.to_string()).collect();
+    let listen = transport.listen_addr().map_or("-".into(), |a| a.to_string());
+    println!("listening on {listen}, peer ports {}", ports.join(", "));
+    println!("connect bots with: cargo run --release --example arena -- --connect {listen}");
+    let start = Instant::now();
+    let limit = options.seconds.map(Duration::from_secs_f64);
+    while limit.is_none_or(|limit| start.elapsed() < limit) {
+        frame(&mut app, start.elapsed());
+    }
+    let world = app.world_mut();
+    print!("{}", report::guest_table(world));
+    let loads = report::port_loads(world);
+    println!("{}", report::port_distribution(&loads));
+    Ok(Outcome { port_loads: loads, ..Outcome::default() })
+}
+
+/// Runs the bots (and, in [`Mode::Local`], the listener they connect to): connect, play for
+/// `seconds`, drain, print the tables, close.
+pub fn run_bots(options: &Options) -> Result<Outcome, String> {
+    let mut app = build_app(options)?;
+    let target = match options.mode {
+        Mode::Connect(addr) => addr,
+        _ => app
+            .world()
+            .resource::<UdpTransport>()
+            .listen_addr()
+            .ok_or("the arena does not listen")?,
+    };
+    println!("{}", protocol_hash(&app));
+    println!("{} bots connecting to {target}", options.bots);
+    for index in 1..=options.bots {
+        let peer = app.world_mut().connect_udp(target);
+        app.world_mut().entity_mut(peer).insert((Bot::new(index), Traffic::default()));
+    }
+    let mut outcome = Outcome::default();
+    if let Err(problem) = connect_all(&mut app) {
+        outcome.problems.push(problem);
+        outcome.problems.append(&mut app.world_mut().resource_mut::<Departures>().0);
+        return Ok(outcome);
+    }
+    let play = Duration::from_secs_f64(options.seconds.unwrap_or(5.0));
+    println!("playing for {:.1} s", play.as_secs_f64());
+    *app.world_mut().resource_mut::<Phase>() = Phase::Play;
+    let start = Instant::now();
+    while start.elapsed() < play {
+        frame(&mut app, start.elapsed());
+    }
+    *app.world_mut().resource_mut::<Phase>() = Phase::Drain;
+    let local = options.mode == Mode::Local;
+    let drain = Instant::now();
+    while drain.elapsed() < DRAIN_LIMIT && !problems(&mut app, local).is_empty() {
+        frame(&mut app, start.elapsed());
+    }
+    println!("drained in {:.0} ms", drain.elapsed().as_secs_f64() * 1e3);
+
+    let world = app.world_mut();
+    if local {
+        print!("{}", report::guest_table(world));
+    }
+    print!("{}", report::bot_table(world));
+    outcome.port_loads = report::port_loads(world);
+    if local {
+        println!("\n{}", report::port_distribution(&outcome.port_loads));
+        if !report::balanced(&outcome.port_loads) {
+            outcome.problems.push("peers are not spread evenly over the peer ports".into());
+        }
+    }
+    outcome.reliable_received = report::reliable_received(world);
+    outcome.problems.extend(problems(&mut app, local));
+    close_all(&mut app, start);
+    Ok(outcome)
+}
+
+/// Runs frames until every bot is connected; fails as soon as one is refused.
+fn connect_all(app: &mut App) -> Result<(), String> {
+    let start = Instant::now();
+    loop {
+        let mut query = app.world_mut().query::<(&Bot, &PeerState)>();
+        let mut pending = 0;
+        for (bot, state) in query.iter(app.world()) {
+            match state {
+                PeerState::Connected => {}
+                PeerState::Disconnected(reason) => {
+                    return Err(format!("{} could not connect: {reason}", bot.name));
+                }
+                _ => pending += 1,
+            }
+        }
+        let departed = &app.world().resource::<Departures>().0;
+        if let Some(first) = departed.first() {
+            return Err(first.clone());
+        }
+        if pending == 0 {
+            println!("all bots connected in {:.0} ms", start.elapsed().as_secs_f64() * 1e3);
+            return Ok(());
+        }
+        if start.elapsed() > CONNECT_LIMIT {
+            return Err(format!("{pending} bots still connecting after {CONNECT_LIMIT:?}"));
+        }
+        frame(app, Duration::ZERO);
+    }
+}
+
+/// Everything still missing: bots' echoes and acks, disconnections, and (when the listener
+/// runs here) any reliable count the two sides disagree on.
+fn problems(app: &mut App, local: bool) -> Vec<String> {
+    let world = app.world_mut();
+    let mut problems = world.resource::<Departures>().0.clone();
+    problems.extend(report::bot_problems(world));
+    if local {
+        problems.extend(report::cross_check(world));
+    }
+    problems
+}
+
+/// Closes every bot's connection and runs frames until the closes went out.
+fn close_all(app: &mut App, start: Instant) {
+    let mut query = app.world_mut().query_filtered::<Entity, With<Bot>>();
+    let bots: Vec<Entity> = query.iter(app.world()).collect();
+    for bot in bots {
+        if let Some(mut state) = app.world_mut().get_mut::<PeerState>(bot) {
+            state.close("arena over");
+        }
+    }
+    let closing = Instant::now();
+    while closing.elapsed() < CLOSE_LIMIT {
+        let mut query = app.world_mut().query_filtered::<(), With<Bot>>();
+        if query.iter(app.world()).next().is_none() {
+            break;
+        }
+        frame(app, start.elapsed());
+    }
+}

@@ -1,0 +1,40 @@
+//! The arena example's default run (a listener with 4 peer ports and 12 bots in one App,
+//! over real UDP on 127.0.0.1) ends with every reliable message delivered both ways and the
+//! bots spread 3/3/3/3 over the ports: what `cargo run --release --example arena` checks
+//! before exiting 0, here with a shorter play time.
+
+// The example's own modules, compiled in this test as they are in the example.
+#[allow(dead_code)]
+#[path = "../examples/arena/bot.rs"]
+mod bot;
+#[allow(dead_code)]
+#[path = "../examples/arena/channels.rs"]
+mod channels;
+#[allow(dead_code)]
+#[path = "../examples/arena/host.rs"]
+mod host;
+#[allow(dead_code)]
+#[path = "../examples/arena/phase.rs"]
+mod phase;
+#[allow(dead_code)]
+#[path = "../examples/arena/report.rs"]
+mod report;
+#[allow(dead_code)]
+#[path = "../examples/arena/session.rs"]
+mod session;
+#[allow(dead_code)]
+#[path = "../examples/arena/traffic.rs"]
+mod traffic;
+
+use session::{Mode, Options};
+
+#[test]
+fn arena_delivers_every_reliable_message_and_spreads_bots_evenly() {
+    let options = Options { mode: Mode::Local, bots: 12, seconds: Some(1.5), ports: 4 };
+    let outcome = session::run_bots(&options).expect("the arena starts on 127.0.0.1");
+    assert!(outcome.problems.is_empty(), "the arena would exit 1: {:#?}", outcome.problems);
+    let loads: Vec<usize> = outcome.port_loads.iter().map(|(_, n)| *n).collect();
+    assert_eq!(loads, vec![3, 3, 3, 3], "ports: {:?}", outcome.port_loads);
+    // 12 bots for 1.5 s: at least a few chat lines each, relayed to all 12, plus events.
+    assert!(outcome.reliable_received > 12 * 12 * 5, "only {}", outcome.reliable_received);
+}
