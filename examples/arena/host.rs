@@ -133,16 +133,16 @@ fn announce_guests(
     announce: Res<AnnounceGuests>,
     mut joined: MessageReader<PeerConnected>,
     mut left: MessageReader<PeerDisconnected>,
-    guests: Query<(&Guest, &UdpPeer, &PeerState)>,
+    guests: Query<(&Guest, &UdpPeer, &PeerState, &Traffic)>,
 ) {
     if !announce.0 {
         joined.clear();
         left.clear();
         return;
     }
-    let connected = guests.iter().filter(|(_, _, state)| state.is_connected()).count();
+    let connected = guests.iter().filter(|(_, _, state, _)| state.is_connected()).count();
     for message in joined.read() {
-        if let Ok((guest, udp, _)) = guests.get(message.peer) {
+        if let Ok((guest, udp, _, _)) = guests.get(message.peer) {
             println!(
                 "+ guest {} joined from {} on port {} ({connected} connected)",
                 guest.index, udp.remote, udp.local_port
@@ -150,10 +150,16 @@ fn announce_guests(
         }
     }
     for message in left.read() {
-        if let Ok((guest, udp, _)) = guests.get(message.peer) {
+        if let Ok((guest, udp, _, traffic)) = guests.get(message.peer) {
             println!(
-                "- guest {} ({}) left: {} ({connected} connected)",
-                guest.index, udp.remote, message.reason
+                "- guest {} ({}) left: {} ({connected} connected); sent/received: \
+                 chat {}, positions {}, events {}",
+                guest.index,
+                udp.remote,
+                message.reason,
+                traffic.pair(Kind::Chat),
+                traffic.pair(Kind::Positions),
+                traffic.pair(Kind::Events)
             );
         }
     }

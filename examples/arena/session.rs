@@ -119,6 +119,7 @@ fn record_departures(
 ) {
     for message in left.read() {
         let who = names.get(message.peer).map_or("a guest".to_string(), |bot| bot.name.clone());
+        let phase = *phase;
         departures.0.push(format!("{who} disconnected during {phase:?}: {}", message.reason));
     }
 }
@@ -178,7 +179,6 @@ pub fn run_bots(options: &Options) -> Result<Outcome, String> {
     let mut outcome = Outcome::default();
     if let Err(problem) = connect_all(&mut app) {
         outcome.problems.push(problem);
-        outcome.problems.append(&mut app.world_mut().resource_mut::<Departures>().0);
         return Ok(outcome);
     }
     let play = Duration::from_secs_f64(options.seconds.unwrap_or(5.0));
