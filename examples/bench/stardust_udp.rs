@@ -89,6 +89,17 @@ pub fn listener(ports: usize, max_peers: usize) -> App {
     app(config)
 }
 
+/// A [`listener`] whose every schedule and every port runs on the calling thread: the
+/// single-threaded executor, and ports inline whatever the peer count.
+pub fn lean_listener(ports: usize, max_peers: usize) -> App {
+    let mut config = UdpConfig::loopback(ports);
+    config.max_peers = max_peers;
+    config.parallel_min_peers = usize::MAX;
+    let mut app = app(config);
+    single_threaded(&mut app);
+    app
+}
+
 /// An App that only connects.
 pub fn connector() -> App {
     app(UdpConfig::default())

@@ -168,19 +168,15 @@ pub fn run(settings: &Settings, raw: &OneWay, raw_rtt: &Rtt, rows: &mut Vec<Row>
 
     if settings.runs("cpu") {
         let seconds = settings.seconds(10.0, 3.0);
-        load_rows(
-            &mut report,
-            rows,
-            raw_rate,
-            "256 peers x 60 msgs/s",
-            load::run(256, 60.0, seconds),
-            60.0,
-            true,
-        );
+        for (label, lean) in [("", false), (", one thread", true)] {
+            let name = format!("256 peers x 60 msgs/s{label}");
+            let result = load::run(256, 60.0, seconds, lean);
+            load_rows(&mut report, rows, raw_rate, &name, result, 60.0, true);
+        }
     }
 
     if settings.runs("memory") {
-        match load::run(1_000, 0.0, 0.0) {
+        match load::run(1_000, 0.0, 0.0, false) {
             Ok(l) => {
                 rows.push(row(
                     "listener heap per idle peer, 1,000 peers".into(),
@@ -212,7 +208,7 @@ pub fn run(settings: &Settings, raw: &OneWay, raw_rtt: &Rtt, rows: &mut Vec<Row>
             rows,
             raw_rate,
             "4,096 peers x 20 msgs/s",
-            load::run(4_096, 20.0, seconds),
+            load::run(4_096, 20.0, seconds, false),
             20.0,
             false,
         );
@@ -226,7 +222,7 @@ pub fn run(settings: &Settings, raw: &OneWay, raw_rtt: &Rtt, rows: &mut Vec<Row>
                 rows,
                 raw_rate,
                 &name,
-                load::run(peers, 20.0, seconds),
+                load::run(peers, 20.0, seconds, false),
                 20.0,
                 false,
             );

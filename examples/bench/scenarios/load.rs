@@ -90,8 +90,13 @@ impl Drop for ChildGuard {
 
 /// `peers` connections each sending `rate` messages per second for `seconds` (0 = idle).
 /// `Err` says what went wrong starting the child.
-pub fn run(peers: usize, rate: f64, seconds: f64) -> Result<Load, String> {
-    let mut listener = stardust_udp::listener(PORTS, peers);
+/// `lean` runs the listener on one thread (see [`stardust_udp::lean_listener`]).
+pub fn run(peers: usize, rate: f64, seconds: f64, lean: bool) -> Result<Load, String> {
+    let mut listener = if lean {
+        stardust_udp::lean_listener(PORTS, peers)
+    } else {
+        stardust_udp::listener(PORTS, peers)
+    };
     let addr = stardust_udp::listen_addr(&listener);
     for _ in 0..10 {
         listener.update();
