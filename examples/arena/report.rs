@@ -31,6 +31,10 @@ fn loss(stats: &PeerStats) -> String {
 
 fn table(title: &str, local: &str, rows: &[Row]) -> String {
     let mut out = format!("\n{title}\n");
+    if rows.is_empty() {
+        out.push_str("(no peer connected)\n");
+        return out;
+    }
     let _ = writeln!(
         out,
         "{:<10} {:>6} {:<21} {:>9} {:>6} {:>13} {:>13} {:>13}  check",

@@ -201,6 +201,10 @@ pub fn run_bots(options: &Options) -> Result<Outcome, String> {
         print!("{}", report::guest_table(world));
     }
     print!("{}", report::bot_table(world));
+    println!(
+        "(rtt includes frame pacing: each App reads the network once per {} ms frame)",
+        FRAME.as_millis()
+    );
     outcome.port_loads = report::port_loads(world);
     if local {
         println!("\n{}", report::port_distribution(&outcome.port_loads));

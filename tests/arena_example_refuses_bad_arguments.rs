@@ -1,0 +1,74 @@
+//! The arena example's hand-written command line: every flag parses, and each bad argument
+//! is refused with a message naming it (the example then prints its usage and exits 2).
+
+#[allow(dead_code)]
+#[path = "../examples/arena/args.rs"]
+mod args;
+#[allow(dead_code)]
+#[path = "../examples/arena/bot.rs"]
+mod bot;
+#[allow(dead_code)]
+#[path = "../examples/arena/channels.rs"]
+mod channels;
+#[allow(dead_code)]
+#[path = "../examples/arena/host.rs"]
+mod host;
+#[allow(dead_code)]
+#[path = "../examples/arena/phase.rs"]
+mod phase;
+#[allow(dead_code)]
+#[path = "../examples/arena/report.rs"]
+mod report;
+#[allow(dead_code)]
+#[path = "../examples/arena/session.rs"]
+mod session;
+#[allow(dead_code)]
+#[path = "../examples/arena/traffic.rs"]
+mod traffic;
+
+use args::{ArgsError, parse};
+use session::{Mode, Options};
+
+#[test]
+fn no_arguments_mean_twelve_local_bots_on_four_ports() {
+    assert_eq!(parse([]), Ok(Options::default()));
+    let options = Options::default();
+    assert_eq!((options.mode, options.bots, options.ports), (Mode::Local, 12, 4));
+}
+
+#[test]
+fn every_flag_is_read() {
+    let options =
+        parse(["--connect", "127.0.0.1:7777", "--bots", "50", "--seconds", "2.5", "--ports", "2"]);
+    let expected = Options {
+        mode: Mode::Connect("127.0.0.1:7777".parse().unwrap()),
+        bots: 50,
+        seconds: Some(2.5),
+        ports: 2,
+    };
+    assert_eq!(options, Ok(expected));
+    let listen = parse(["--listen", "0.0.0.0:9000"]).unwrap();
+    assert_eq!(listen.mode, Mode::Listen("0.0.0.0:9000".parse().unwrap()));
+    assert_eq!(parse(["--help"]), Err(ArgsError::Help));
+}
+
+#[test]
+fn bad_arguments_are_refused_naming_the_problem() {
+    let cases: [(&[&str], &str); 7] = [
+        (&["--bogus"], "unknown argument `--bogus`"),
+        (&["--connect"], "--connect needs a value"),
+        (&["--connect", "nowhere"], "--connect expects an address, got `nowhere`"),
+        (&["--bots", "many"], "--bots expects a number, got `many`"),
+        (&["--seconds", "0"], "--seconds must be above 0"),
+        (&["--bots", "0"], "--bots must be at least 1"),
+        (&["--listen", "127.0.0.1:1", "--connect", "127.0.0.1:1"], "separate processes"),
+    ];
+    for (argv, expected) in cases {
+        match parse(argv.iter().copied()) {
+            Err(ArgsError::Bad(message)) => {
+                assert!(message.contains(expected), "{argv:?}: got `{message}`")
+            }
+            other => panic!("{argv:?} was not refused: {other:?}"),
+        }
+    }
+}
