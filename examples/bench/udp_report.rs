@@ -111,7 +111,7 @@ pub fn run(settings: &Settings, raw: &OneWay, raw_rtt: &Rtt, rows: &mut Vec<Row>
     if settings.runs("echo") {
         let trips = (settings.round_trips / 4).max(100);
         for (executor, single) in [("multi-threaded", false), ("single-threaded", true)] {
-            let Some(rtt) = echo::run(trips, single) else {
+            let Some((rtt, frame)) = echo::run(trips, single) else {
                 report.delivery(
                     &format!("echo, {executor}: connect"),
                     false,
@@ -122,6 +122,11 @@ pub fn run(settings: &Settings, raw: &OneWay, raw_rtt: &Rtt, rows: &mut Vec<Row>
             rows.extend(rtt.rows(
                 &format!("echo 64 B: Stardust reliable-ordered, {executor} Bevy, busy poll"),
                 Some(raw_rtt),
+            ));
+            report.notes.push(format!(
+                "echo, {executor} Bevy: the client's frame (app.update(), nothing to send or \
+                 receive) takes {:.1} us median",
+                us(frame)
             ));
             let ratio = rtt.median.as_secs_f64() / raw_rtt.median.as_secs_f64();
             report.check(
@@ -216,7 +221,7 @@ pub fn run(settings: &Settings, raw: &OneWay, raw_rtt: &Rtt, rows: &mut Vec<Row>
     if settings.asked("sweep") {
         let seconds = settings.seconds(5.0, 2.0);
         for peers in [64, 256, 1_024, 4_096] {
-            let name = format!("{} peers x 20 msgs/s", format_value(peers as f64));
+            let name = format!("{} peers x 20 msgs/s", thousands(peers));
             load_rows(
                 &mut report,
                 rows,
@@ -300,6 +305,11 @@ fn stream_detail(s: &stream::Stream) -> String {
         s.connected_at_end.1,
         s.peers
     )
+}
+
+/// `peers` with thousands separators and no decimals.
+fn thousands(peers: usize) -> String {
+    if peers >= 1_000 { format_value(peers as f64) } else { peers.to_string() }
 }
 
 fn us(d: std::time::Duration) -> f64 {

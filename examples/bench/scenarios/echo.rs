@@ -44,8 +44,10 @@ fn echo(reader: ChannelReader<Data>, mut writer: ChannelWriter<Data>) {
 }
 
 /// Times `round_trips` echoes, with Bevy's multi-threaded executor (the default) or the
-/// single-threaded one on both Apps. `None` if the connection could not be made.
-pub fn run(round_trips: usize, single_threaded: bool) -> Option<Rtt> {
+/// single-threaded one on both Apps; also returns the client's median idle frame time (an
+/// `app.update()` with nothing to send or receive, the fixed cost a round trip pays per
+/// frame). `None` if the connection could not be made.
+pub fn run(round_trips: usize, single_threaded: bool) -> Option<(Rtt, Duration)> {
     let stop = Arc::new(AtomicBool::new(false));
     let (addr_tx, addr_rx) = mpsc::channel();
     let listener = {
@@ -70,7 +72,11 @@ pub fn run(round_trips: usize, single_threaded: bool) -> Option<Rtt> {
     result
 }
 
-fn client(addr: std::net::SocketAddr, round_trips: usize, single_threaded: bool) -> Option<Rtt> {
+fn client(
+    addr: std::net::SocketAddr,
+    round_trips: usize,
+    single_threaded: bool,
+) -> Option<(Rtt, Duration)> {
     let mut app = stardust_udp::connector();
     let peer = app.world_mut().connect_udp(addr);
     let start = Instant::now();
@@ -88,6 +94,16 @@ fn client(addr: std::net::SocketAddr, round_trips: usize, single_threaded: bool)
         // After the last system is added, so no schedule is rebuilt with the default.
         stardust_udp::single_threaded(&mut app);
     }
+
+    let mut frames: Vec<Duration> = (0..1_000)
+        .map(|_| {
+            let start = Instant::now();
+            app.update();
+            start.elapsed()
+        })
+        .collect();
+    frames.sort_unstable();
+    let idle_frame = frames[frames.len() / 2];
 
     let mut samples = Vec::with_capacity(round_trips);
     let mut lost = 0;
@@ -115,5 +131,5 @@ fn client(addr: std::net::SocketAddr, round_trips: usize, single_threaded: bool)
     if !connected {
         lost += 1;
     }
-    Some(Rtt::from_samples(samples, lost))
+    Some((Rtt::from_samples(samples, lost), idle_frame))
 }
