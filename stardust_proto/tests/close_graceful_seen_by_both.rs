@@ -9,17 +9,10 @@ mod netsim;
 use std::time::Duration;
 
 use bytes::Bytes;
-use conn_pair::{ORDERED, Pair};
+use conn_pair::{ORDERED, Pair, closed_reason};
 use netsim::{LinkConfig, NetSim};
 use serde_json::json;
-use stardust_proto::{CloseReason, ConnectionEvent, ConnectionSendError, ReasonCode};
-
-fn closed_reason(events: &[ConnectionEvent]) -> Option<&CloseReason> {
-    events.iter().find_map(|e| match e {
-        ConnectionEvent::Closed { reason } => Some(reason),
-        _ => None,
-    })
-}
+use stardust_proto::{CloseReason, ConnectionSendError, ReasonCode};
 
 #[test]
 fn close_is_seen_by_both_sides_with_its_code_and_data() {

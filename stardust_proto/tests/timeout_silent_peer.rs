@@ -8,16 +8,9 @@ mod netsim;
 
 use std::time::Duration;
 
-use conn_pair::Pair;
+use conn_pair::{Pair, closed_reason};
 use netsim::{LinkConfig, NetSim};
-use stardust_proto::{CloseReason, ConnectionConfig, ConnectionEvent};
-
-fn closed_reason(events: &[ConnectionEvent]) -> Option<&CloseReason> {
-    events.iter().find_map(|e| match e {
-        ConnectionEvent::Closed { reason } => Some(reason),
-        _ => None,
-    })
-}
+use stardust_proto::{CloseReason, ConnectionConfig};
 
 #[test]
 fn an_idle_but_alive_peer_stays_connected() {

@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use stardust_proto::zero::Request;
 use stardust_proto::{
-    ChannelConfig, ChannelId, ChannelTable, Connection, ConnectionConfig, ConnectionEvent,
-    Endpoint, EndpointConfig, Handled, Ordering, Reliability,
+    ChannelConfig, ChannelId, ChannelTable, CloseReason, Connection, ConnectionConfig,
+    ConnectionEvent, Endpoint, EndpointConfig, Handled, Ordering, Reliability,
 };
 
 use crate::netsim::{NetSim, Side};
@@ -70,6 +70,14 @@ pub fn request(seq: u16) -> Request {
 /// The client's address as the listener sees it.
 pub fn client_addr() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 50000))
+}
+
+/// The reason of the first `Closed` event among `events`, if any.
+pub fn closed_reason(events: &[ConnectionEvent]) -> Option<&CloseReason> {
+    events.iter().find_map(|e| match e {
+        ConnectionEvent::Closed { reason } => Some(reason),
+        _ => None,
+    })
 }
 
 /// Both ends and the network between them.
