@@ -1,6 +1,9 @@
 //! Property: arbitrary datagrams (random bytes, and valid packets with random corruption)
 //! never panic a session, and its memory stays bounded.
 
+#[path = "support/channel_kinds.rs"]
+mod channel_kinds;
+
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -8,24 +11,11 @@ use proptest::prelude::*;
 use stardust_proto::packet::{
     AckBlock, FragmentInfo, FrameHeader, PacketType, encode_frame, encode_header,
 };
-use stardust_proto::{
-    ChannelConfig, ChannelId, ChannelTable, Ordering, Reliability, Session, SessionConfig,
-};
+use stardust_proto::{ChannelId, Session, SessionConfig};
 
 fn session() -> Session {
-    let kinds = [
-        (Reliability::Reliable, Ordering::Ordered),
-        (Reliability::Reliable, Ordering::Unordered),
-        (Reliability::Reliable, Ordering::Sequenced),
-        (Reliability::Unreliable, Ordering::Unordered),
-        (Reliability::Unreliable, Ordering::Sequenced),
-    ];
-    let table = ChannelTable::new(kinds.iter().enumerate().map(|(i, &(r, o))| {
-        (ChannelId::new(i as u32).unwrap(), ChannelConfig::new(r, o).with_max_size(20_000))
-    }))
-    .unwrap();
     let config = SessionConfig { receive_buffer: 256 * 1024, ..SessionConfig::default() };
-    Session::new(config, table, Instant::now(), 0, 0)
+    Session::new(config, channel_kinds::every_kind(20_000), Instant::now(), 0, 0)
 }
 
 /// A plausible packet: valid structure with small numbers, so it reaches deep into the engine.

@@ -1,5 +1,7 @@
 //! On a clean link every channel kind delivers what was sent, and the sender ends flushed.
 
+#[path = "support/channel_kinds.rs"]
+mod channel_kinds;
 #[path = "support/netsim.rs"]
 mod netsim;
 #[path = "support/session_pair.rs"]
@@ -10,23 +12,11 @@ use std::time::Duration;
 use bytes::Bytes;
 use netsim::{LinkConfig, Side};
 use session_pair::SessionPair;
-use stardust_proto::{
-    ChannelConfig, ChannelId, ChannelTable, Ordering, Reliability, SessionConfig,
-};
+use stardust_proto::{ChannelId, SessionConfig};
 
 #[test]
 fn every_channel_kind_delivers_in_order_on_a_clean_link() {
-    let kinds = [
-        (Reliability::Reliable, Ordering::Ordered),
-        (Reliability::Reliable, Ordering::Unordered),
-        (Reliability::Reliable, Ordering::Sequenced),
-        (Reliability::Unreliable, Ordering::Unordered),
-        (Reliability::Unreliable, Ordering::Sequenced),
-    ];
-    let table = ChannelTable::new(kinds.iter().enumerate().map(|(i, &(r, o))| {
-        (ChannelId::new(i as u32).unwrap(), ChannelConfig::new(r, o).with_max_size(100_000))
-    }))
-    .unwrap();
+    let table = channel_kinds::every_kind(100_000);
     let mut pair = SessionPair::new(
         1,
         LinkConfig::clean(Duration::from_millis(10)),
