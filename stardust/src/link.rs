@@ -30,7 +30,7 @@
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use bevy::app::{App, Plugin, PostUpdate, PreUpdate};
-use bevy::ecs::component::Component;
+use bevy::ecs::component::{Component, Mutable};
 use bevy::ecs::entity::Entity;
 use bevy::ecs::schedule::IntoScheduleConfigs;
 use bevy::ecs::system::{Query, Res};
@@ -120,17 +120,26 @@ impl Link {
 
 type LinkItem<'a, Queue> = (&'a mut Link, &'a mut PeerState, &'a mut Queue, &'a mut PeerStats);
 
-fn receive(mut links: Query<'_, '_, LinkItem<'_, PeerInbox>>, protocol: Res<'_, ProtocolHash>) {
-    let local = protocol.0;
+/// Runs `one` on every link with the local protocol hash: in parallel on Bevy's compute pool
+/// when the App has one, one after the other otherwise.
+fn each_link<Queue: Component<Mutability = Mutable>>(
+    links: &mut Query<'_, '_, LinkItem<'_, Queue>>,
+    local_protocol: u64,
+    one: fn(&mut Link, &mut PeerState, &mut Queue, &mut PeerStats, u64),
+) {
     if ComputeTaskPool::try_get().is_some() {
-        links.par_iter_mut().for_each(|(mut link, mut state, mut inbox, mut stats)| {
-            receive_one(&mut link, &mut state, &mut inbox, &mut stats, local);
+        links.par_iter_mut().for_each(|(mut link, mut state, mut queue, mut stats)| {
+            one(&mut link, &mut state, &mut queue, &mut stats, local_protocol);
         });
     } else {
-        for (mut link, mut state, mut inbox, mut stats) in &mut links {
-            receive_one(&mut link, &mut state, &mut inbox, &mut stats, local);
+        for (mut link, mut state, mut queue, mut stats) in links {
+            one(&mut link, &mut state, &mut queue, &mut stats, local_protocol);
         }
     }
+}
+
+fn receive(mut links: Query<'_, '_, LinkItem<'_, PeerInbox>>, protocol: Res<'_, ProtocolHash>) {
+    each_link(&mut links, protocol.0, receive_one);
 }
 
 fn receive_one(
@@ -180,16 +189,7 @@ fn receive_one(
 }
 
 fn send(mut links: Query<'_, '_, LinkItem<'_, PeerOutbox>>, protocol: Res<'_, ProtocolHash>) {
-    let local = protocol.0;
-    if ComputeTaskPool::try_get().is_some() {
-        links.par_iter_mut().for_each(|(mut link, mut state, mut outbox, mut stats)| {
-            send_one(&mut link, &mut state, &mut outbox, &mut stats, local);
-        });
-    } else {
-        for (mut link, mut state, mut outbox, mut stats) in &mut links {
-            send_one(&mut link, &mut state, &mut outbox, &mut stats, local);
-        }
-    }
+    each_link(&mut links, protocol.0, send_one);
 }
 
 fn send_one(
