@@ -3,28 +3,10 @@
 //! bots spread 3/3/3/3 over the ports: what `cargo run --release --example arena` checks
 //! before exiting 0, here with a shorter play time.
 
-// The example's own modules, compiled in this test as they are in the example.
-#[allow(dead_code)]
-#[path = "../examples/arena/bot.rs"]
-mod bot;
-#[allow(dead_code)]
-#[path = "../examples/arena/channels.rs"]
-mod channels;
-#[allow(dead_code)]
-#[path = "../examples/arena/host.rs"]
-mod host;
-#[allow(dead_code)]
-#[path = "../examples/arena/phase.rs"]
-mod phase;
-#[allow(dead_code)]
-#[path = "../examples/arena/report.rs"]
-mod report;
-#[allow(dead_code)]
-#[path = "../examples/arena/session.rs"]
-mod session;
-#[allow(dead_code)]
-#[path = "../examples/arena/traffic.rs"]
-mod traffic;
+mod arena_support;
+
+// The example's modules name each other `crate::…`.
+use arena_support::{bot, channels, host, phase, report, session, traffic};
 
 use session::{Mode, Options};
 

@@ -1,30 +1,10 @@
 //! The arena example's hand-written command line: every flag parses, and each bad argument
 //! is refused with a message naming it (the example then prints its usage and exits 2).
 
-#[allow(dead_code)]
-#[path = "../examples/arena/args.rs"]
-mod args;
-#[allow(dead_code)]
-#[path = "../examples/arena/bot.rs"]
-mod bot;
-#[allow(dead_code)]
-#[path = "../examples/arena/channels.rs"]
-mod channels;
-#[allow(dead_code)]
-#[path = "../examples/arena/host.rs"]
-mod host;
-#[allow(dead_code)]
-#[path = "../examples/arena/phase.rs"]
-mod phase;
-#[allow(dead_code)]
-#[path = "../examples/arena/report.rs"]
-mod report;
-#[allow(dead_code)]
-#[path = "../examples/arena/session.rs"]
-mod session;
-#[allow(dead_code)]
-#[path = "../examples/arena/traffic.rs"]
-mod traffic;
+mod arena_support;
+
+// The example's modules name each other `crate::…`.
+use arena_support::{args, bot, channels, host, phase, report, session, traffic};
 
 use args::{ArgsError, parse};
 use session::{Mode, Options};
