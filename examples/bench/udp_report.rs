@@ -124,9 +124,10 @@ pub fn run(settings: &Settings, raw: &OneWay, raw_rtt: &Rtt, rows: &mut Vec<Row>
                 Some(raw_rtt),
             ));
             report.notes.push(format!(
-                "echo, {executor} Bevy: the client's frame (app.update(), nothing to send or \
-                 receive) takes {:.1} us median",
-                us(frame)
+                "echo, {executor} Bevy: the client's idle frame (app.update(), nothing to send \
+                 or receive) takes {:.1} us median; a bare App::new() {:.1} us",
+                us(frame.stardust),
+                us(frame.bare)
             ));
             let ratio = rtt.median.as_secs_f64() / raw_rtt.median.as_secs_f64();
             report.check(

@@ -24,6 +24,32 @@ const WARM_UP: usize = 200;
 /// should never need it on loopback).
 const TRIP_TIMEOUT: Duration = Duration::from_millis(500);
 
+/// Median idle frame times: what every frame of a round trip pays whatever it carries.
+#[derive(Debug, Clone, Copy)]
+pub struct Frames {
+    /// The client App (Stardust, UDP transport, one connection), nothing to send or receive.
+    pub stardust: Duration,
+    /// A bare `App::new()` with the same executor: Bevy's own share.
+    pub bare: Duration,
+}
+
+/// Median of 1,000 updates of a bare `App::new()`.
+fn bare_frame(single_threaded: bool) -> Duration {
+    let mut app = App::new();
+    if single_threaded {
+        stardust_udp::single_threaded(&mut app);
+    }
+    let mut frames: Vec<Duration> = (0..1_000)
+        .map(|_| {
+            let start = Instant::now();
+            app.update();
+            start.elapsed()
+        })
+        .collect();
+    frames.sort_unstable();
+    frames[frames.len() / 2]
+}
+
 /// What the client sends next frame, if anything.
 #[derive(Resource)]
 struct Probe {
@@ -44,10 +70,9 @@ fn echo(reader: ChannelReader<Data>, mut writer: ChannelWriter<Data>) {
 }
 
 /// Times `round_trips` echoes, with Bevy's multi-threaded executor (the default) or the
-/// single-threaded one on both Apps; also returns the client's median idle frame time (an
-/// `app.update()` with nothing to send or receive, the fixed cost a round trip pays per
-/// frame). `None` if the connection could not be made.
-pub fn run(round_trips: usize, single_threaded: bool) -> Option<(Rtt, Duration)> {
+/// single-threaded one on both Apps; also returns the median idle frame times (the fixed
+/// cost a round trip pays per frame). `None` if the connection could not be made.
+pub fn run(round_trips: usize, single_threaded: bool) -> Option<(Rtt, Frames)> {
     let stop = Arc::new(AtomicBool::new(false));
     let (addr_tx, addr_rx) = mpsc::channel();
     let listener = {
@@ -76,7 +101,7 @@ fn client(
     addr: std::net::SocketAddr,
     round_trips: usize,
     single_threaded: bool,
-) -> Option<(Rtt, Duration)> {
+) -> Option<(Rtt, Frames)> {
     let mut app = stardust_udp::connector();
     let peer = app.world_mut().connect_udp(addr);
     let start = Instant::now();
@@ -103,7 +128,8 @@ fn client(
         })
         .collect();
     frames.sort_unstable();
-    let idle_frame = frames[frames.len() / 2];
+    let idle_frame =
+        Frames { stardust: frames[frames.len() / 2], bare: bare_frame(single_threaded) };
 
     let mut samples = Vec::with_capacity(round_trips);
     let mut lost = 0;
