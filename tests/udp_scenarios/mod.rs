@@ -15,7 +15,7 @@ use bevy::prelude::*;
 use bytes::Bytes;
 use stardust::prelude::*;
 
-use crate::udp_support::{FRAME_PAUSE, connect, is_connected};
+use crate::udp_support::{FRAME_PAUSE, connect, is_connected, run_until_within};
 
 /// Longest any scenario waits for something that normally takes well under a second: CI
 /// runs test binaries in parallel on two cores, so a frame can be slow.
@@ -28,22 +28,9 @@ pub const MAX_ROUNDS: usize = 20_000;
 pub fn drive(
     apps: &mut [&mut App],
     limit: Duration,
-    mut done: impl FnMut(&mut [&mut App]) -> bool,
+    done: impl FnMut(&mut [&mut App]) -> bool,
 ) -> bool {
-    let start = Instant::now();
-    for _ in 0..MAX_ROUNDS {
-        if done(apps) {
-            return true;
-        }
-        if start.elapsed() > limit {
-            return false;
-        }
-        for app in apps.iter_mut() {
-            app.update();
-        }
-        std::thread::sleep(FRAME_PAUSE);
-    }
-    done(apps)
+    run_until_within(apps, MAX_ROUNDS, limit, done)
 }
 
 /// Runs every App for `duration` (at most [`MAX_ROUNDS`] rounds), checking `healthy` after

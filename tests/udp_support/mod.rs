@@ -91,13 +91,24 @@ pub fn connect(app: &mut App, addr: SocketAddr) -> Entity {
 
 /// Runs every App once per round (pausing [`FRAME_PAUSE`] between rounds) until `done`
 /// holds, for at most [`MAX_FRAMES`] rounds and [`MAX_TIME`]. Returns whether it held.
-pub fn run_until(apps: &mut [&mut App], mut done: impl FnMut(&mut [&mut App]) -> bool) -> bool {
+pub fn run_until(apps: &mut [&mut App], done: impl FnMut(&mut [&mut App]) -> bool) -> bool {
+    run_until_within(apps, MAX_FRAMES, MAX_TIME, done)
+}
+
+/// Runs every App once per round (pausing [`FRAME_PAUSE`] between rounds) until `done`
+/// holds, for at most `max_rounds` rounds and `limit`. Returns whether it held.
+pub fn run_until_within(
+    apps: &mut [&mut App],
+    max_rounds: usize,
+    limit: Duration,
+    mut done: impl FnMut(&mut [&mut App]) -> bool,
+) -> bool {
     let start = Instant::now();
-    for _ in 0..MAX_FRAMES {
+    for _ in 0..max_rounds {
         if done(apps) {
             return true;
         }
-        if start.elapsed() > MAX_TIME {
+        if start.elapsed() > limit {
             return false;
         }
         for app in apps.iter_mut() {
