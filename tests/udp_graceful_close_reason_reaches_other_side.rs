@@ -16,12 +16,7 @@ const LAST_WORDS: u32 = 50;
 fn pair() -> (App, App, Entity, Entity) {
     let mut listener = listener_app(2);
     let mut client = connecting_app();
-    let outgoing = connect(&mut client, listen_addr(&listener));
-    let connected = drive(&mut [&mut listener, &mut client], DEADLINE, |apps| {
-        is_connected(apps[1], outgoing) && connected_accepted(apps[0]).len() == 1
-    });
-    assert!(connected, "the client did not connect");
-    let accepted = connected_accepted(&mut listener)[0];
+    let (outgoing, accepted) = connect_one(&mut listener, &mut client);
     (listener, client, outgoing, accepted)
 }
 

@@ -21,12 +21,7 @@ const SIZE: usize = 100;
 fn stats_and_diagnostics_are_non_zero_after_traffic() {
     let mut listener = listener_app(3);
     let mut client = connecting_app();
-    let outgoing = connect(&mut client, listen_addr(&listener));
-    let connected = drive(&mut [&mut listener, &mut client], DEADLINE, |apps| {
-        is_connected(apps[1], outgoing) && connected_accepted(apps[0]).len() == 1
-    });
-    assert!(connected, "the client did not connect");
-    let accepted = connected_accepted(&mut listener)[0];
+    let (outgoing, accepted) = connect_one(&mut listener, &mut client);
 
     for i in 0..MESSAGES {
         send::<Chat>(&mut client, outgoing, &[i as u8; SIZE]).unwrap();

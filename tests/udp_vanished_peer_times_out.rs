@@ -20,12 +20,7 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(1);
 fn idle_pair() -> (App, App, Entity, Entity) {
     let mut listener = app_with(with_timeouts(UdpConfig::loopback(1), IDLE_TIMEOUT));
     let mut client = app_with(with_timeouts(UdpConfig::default(), IDLE_TIMEOUT));
-    let outgoing = connect(&mut client, listen_addr(&listener));
-    let connected = drive(&mut [&mut listener, &mut client], DEADLINE, |apps| {
-        is_connected(apps[1], outgoing) && connected_accepted(apps[0]).len() == 1
-    });
-    assert!(connected, "the client did not connect");
-    let accepted = connected_accepted(&mut listener)[0];
+    let (outgoing, accepted) = connect_one(&mut listener, &mut client);
     let held = drive_for(&mut [&mut listener, &mut client], 3 * IDLE_TIMEOUT, |apps| {
         is_connected(apps[0], accepted) && is_connected(apps[1], outgoing)
     });

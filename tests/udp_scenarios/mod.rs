@@ -15,7 +15,9 @@ use bevy::prelude::*;
 use bytes::Bytes;
 use stardust::prelude::*;
 
-use crate::udp_support::{FRAME_PAUSE, connect, is_connected, run_until_within};
+use crate::udp_support::{
+    FRAME_PAUSE, connect, connected_accepted, is_connected, listen_addr, run_until_within,
+};
 
 /// Longest any scenario waits for something that normally takes well under a second: CI
 /// runs test binaries in parallel on two cores, so a frame can be slow.
@@ -54,6 +56,19 @@ pub fn drive_for(
         std::thread::sleep(FRAME_PAUSE);
     }
     Ok(())
+}
+
+/// Connects `client` to `listener` and drives both (at most [`DEADLINE`]) until the
+/// connection is up on both sides; returns `(the listener as seen by the client, the client as
+/// seen by the listener)`. Panics if it does not come up, or if `listener` had other peers.
+#[track_caller]
+pub fn connect_one(listener: &mut App, client: &mut App) -> (Entity, Entity) {
+    let outgoing = connect(client, listen_addr(listener));
+    let connected = drive(&mut [&mut *listener, &mut *client], DEADLINE, |apps| {
+        is_connected(apps[1], outgoing) && connected_accepted(apps[0]).len() == 1
+    });
+    assert!(connected, "the client did not connect");
+    (outgoing, connected_accepted(listener)[0])
 }
 
 /// Starts `count` connections from `app` to the listener at `addr`.
