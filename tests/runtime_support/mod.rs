@@ -3,6 +3,13 @@
 
 #![allow(dead_code, unreachable_pub, elided_lifetimes_in_paths)]
 
+#[path = "../collect_support/mod.rs"]
+mod collect_support;
+
+// Not every test reads what its Apps received.
+#[allow(unused_imports)]
+pub use collect_support::{Received, collect};
+
 use bevy::prelude::*;
 use stardust::prelude::*;
 
@@ -34,29 +41,6 @@ pub fn app() -> App {
     collect::<Moves>(&mut app);
     collect::<Events>(&mut app);
     app
-}
-
-/// Every message a reader of channel `C` saw, as `(peer, payload)`, in reading order.
-#[derive(Resource)]
-pub struct Received<C> {
-    pub messages: Vec<(Entity, Vec<u8>)>,
-    _channel: core::marker::PhantomData<fn() -> C>,
-}
-
-impl<C> Default for Received<C> {
-    fn default() -> Self {
-        Received { messages: Vec::new(), _channel: core::marker::PhantomData }
-    }
-}
-
-/// Adds a reader of `C` in `Update` that appends to [`Received<C>`].
-pub fn collect<C: Channel>(app: &mut App) {
-    app.init_resource::<Received<C>>();
-    app.add_systems(Update, |reader: ChannelReader<C>, mut received: ResMut<Received<C>>| {
-        for (peer, payload) in reader.read() {
-            received.messages.push((peer, payload.to_vec()));
-        }
-    });
 }
 
 /// Runs one frame of each App, in order.

@@ -5,6 +5,13 @@
 
 #![allow(dead_code, unreachable_pub, elided_lifetimes_in_paths)]
 
+#[path = "../collect_support/mod.rs"]
+mod collect_support;
+
+// Not every test reads what its Apps received.
+#[allow(unused_imports)]
+pub use collect_support::{Received, collect};
+
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -165,32 +172,9 @@ pub fn disconnect(app: &mut App, peer: Entity, message: &str) {
     app.world_mut().flush();
 }
 
-/// Every message a reader of channel `C` saw, as `(peer, payload)`, in reading order.
-#[derive(Resource)]
-pub struct Received<C> {
-    pub messages: Vec<(Entity, Vec<u8>)>,
-    _channel: core::marker::PhantomData<fn() -> C>,
-}
-
-impl<C> Default for Received<C> {
-    fn default() -> Self {
-        Received { messages: Vec::new(), _channel: core::marker::PhantomData }
-    }
-}
-
 /// The messages `app` received on channel `C` so far.
 pub fn received<C: Channel>(app: &App) -> &[(Entity, Vec<u8>)] {
     &app.world().resource::<Received<C>>().messages
-}
-
-/// Adds a reader of `C` in `Update` that appends to [`Received<C>`].
-pub fn collect<C: Channel>(app: &mut App) {
-    app.init_resource::<Received<C>>();
-    app.add_systems(Update, |reader: ChannelReader<C>, mut received: ResMut<Received<C>>| {
-        for (peer, payload) in reader.read() {
-            received.messages.push((peer, payload.to_vec()));
-        }
-    });
 }
 
 /// The lifecycle messages an App wrote, in order.
