@@ -39,6 +39,11 @@ fn bare_frame(single_threaded: bool) -> Duration {
     if single_threaded {
         stardust_udp::single_threaded(&mut app);
     }
+    median_frame(&mut app)
+}
+
+/// Median of 1,000 `app.update()` calls.
+fn median_frame(app: &mut App) -> Duration {
     let mut frames: Vec<Duration> = (0..1_000)
         .map(|_| {
             let start = Instant::now();
@@ -120,16 +125,7 @@ fn client(
         stardust_udp::single_threaded(&mut app);
     }
 
-    let mut frames: Vec<Duration> = (0..1_000)
-        .map(|_| {
-            let start = Instant::now();
-            app.update();
-            start.elapsed()
-        })
-        .collect();
-    frames.sort_unstable();
-    let idle_frame =
-        Frames { stardust: frames[frames.len() / 2], bare: bare_frame(single_threaded) };
+    let idle_frame = Frames { stardust: median_frame(&mut app), bare: bare_frame(single_threaded) };
 
     let mut samples = Vec::with_capacity(round_trips);
     let mut lost = 0;
