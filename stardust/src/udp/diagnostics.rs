@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use bevy::diagnostic::{Diagnostic, DiagnosticPath, Diagnostics};
+use bevy::diagnostic::{Diagnostic, DiagnosticMeasurement, DiagnosticPath, DiagnosticsStore};
 use bevy::ecs::resource::Resource;
 use bevy::ecs::system::{Res, ResMut};
 
@@ -63,10 +63,13 @@ impl UdpDiagnostics {
 }
 
 /// Measures every registered port's rates since the previous run.
+///
+/// Writes straight into the [`DiagnosticsStore`]: Bevy's `Diagnostics` param would clone each
+/// (heap-allocated, since per-port) path into its queue every frame, four per port.
 pub(crate) fn measure(
     transport: Res<'_, UdpTransport>,
     mut state: ResMut<'_, UdpDiagnostics>,
-    mut diagnostics: Diagnostics<'_, '_>,
+    mut store: ResMut<'_, DiagnosticsStore>,
 ) {
     let now = Instant::now();
     let Some(last) = state.last.replace(now) else {
@@ -88,7 +91,12 @@ pub(crate) fn measure(
             stats.bytes_out - port.last.bytes_out,
         ];
         for (path, delta) in port.paths.iter().zip(deltas) {
-            diagnostics.add_measurement(path, || delta as f64 / seconds);
+            if let Some(diagnostic) = store.get_mut(path).filter(|d| d.is_enabled) {
+                diagnostic.add_measurement(DiagnosticMeasurement {
+                    time: now,
+                    value: delta as f64 / seconds,
+                });
+            }
         }
         port.last = stats;
     }
