@@ -47,7 +47,8 @@ pub struct UdpPeer {
 
 /// Packet-level counters of one UDP peer, kept current by the transport every frame (the
 /// runtime's [`PeerStats`](crate::peer::PeerStats) on the same entity carries its RTT, loss
-/// and byte counts). Counters only grow. All zero until the connection is established.
+/// and byte counts). Every field but `queued_messages` (a current count) only grows. All zero
+/// until the connection is established.
 #[derive(Component, Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct UdpPeerStats {
     /// Datagrams sent to the peer (data, acks, keep-alives).
@@ -61,8 +62,8 @@ pub struct UdpPeerStats {
     /// Incoming datagrams or messages the protocol engine dropped (malformed, duplicate,
     /// stale, over a limit).
     pub dropped_incoming: u64,
-    /// Outgoing messages not yet handed to the engine because a channel queue was full
-    /// (back-pressure; they go out in a later frame).
+    /// Outgoing messages waiting right now to be handed to the engine because a channel queue
+    /// was full (back-pressure; they go out in a later frame). Falls back as they leave.
     pub queued_messages: u64,
 }
 
