@@ -12,6 +12,7 @@ mod udp_scenarios;
 mod udp_support;
 
 use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
+use std::time::Duration;
 
 use bevy::prelude::*;
 use stardust::prelude::*;
@@ -87,7 +88,11 @@ fn got_all(app: &App, from: u8, peers: &[Entity]) -> bool {
 
 #[test]
 fn garbage_at_every_port_leaves_peers_connected_and_is_counted() {
-    let mut listener = app_with(UdpConfig { parallel_min_peers: 0, ..UdpConfig::loopback(4) });
+    let mut listener = app_with(UdpConfig {
+        parallel_min_peers: 0,
+        parallel_min_work: Duration::ZERO,
+        ..UdpConfig::loopback(4)
+    });
     let mut client = connecting_app();
     let outgoing = connect_many(&mut client, listen_addr(&listener), PEERS);
     let connected = drive(&mut [&mut listener, &mut client], DEADLINE, |apps| {

@@ -4,6 +4,8 @@
 
 mod udp_support;
 
+use std::time::Duration;
+
 use bevy::diagnostic::DiagnosticsStore;
 use bevy::prelude::*;
 use stardust::prelude::*;
@@ -98,7 +100,11 @@ fn one_app_connects_to_its_own_listener_and_both_ends_talk() {
 #[test]
 fn two_apps_exchange_both_ways_then_the_listener_closes() {
     // One task per port even for one peer, so that this test covers the parallel path.
-    let mut listener = app_with(UdpConfig { parallel_min_peers: 0, ..UdpConfig::loopback(2) });
+    let mut listener = app_with(UdpConfig {
+        parallel_min_peers: 0,
+        parallel_min_work: Duration::ZERO,
+        ..UdpConfig::loopback(2)
+    });
     let mut client = connecting_app();
     let addr = listen_addr(&listener);
     let server = connect(&mut client, addr);

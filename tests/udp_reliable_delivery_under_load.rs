@@ -99,7 +99,11 @@ fn check_received(app: &App, from: u8, peers: &[Entity], per_channel: usize) -> 
 
 fn setup() -> (App, App, Vec<Entity>, Vec<Entity>) {
     // One task per port even at 8 peers, so the parallel path carries the load.
-    let mut listener = app_with(UdpConfig { parallel_min_peers: 0, ..UdpConfig::loopback(4) });
+    let mut listener = app_with(UdpConfig {
+        parallel_min_peers: 0,
+        parallel_min_work: Duration::ZERO,
+        ..UdpConfig::loopback(4)
+    });
     let mut client = connecting_app();
     for app in [&mut listener, &mut client] {
         app.add_channel::<Events>();

@@ -81,8 +81,11 @@ impl Plugin for StardustPlugin {
             .configure_sets(PreUpdate, (StardustSet::Receive, StardustSet::Dispatch).chain())
             .configure_sets(
                 PreUpdate,
+                // Nothing after Lifecycle reads what its commands do (despawning peers
+                // reported gone last frame, triggering observers): they apply at the end of
+                // PreUpdate, without a sync point of their own in the middle of Dispatch.
                 (DispatchStep::Lifecycle, DispatchStep::Route, DispatchStep::Deliver)
-                    .chain()
+                    .chain_ignore_deferred()
                     .in_set(StardustSet::Dispatch),
             )
             .configure_sets(PostUpdate, (StardustSet::Flush, StardustSet::Send).chain())

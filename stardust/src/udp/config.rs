@@ -80,8 +80,22 @@ pub struct UdpConfig {
     pub batch_size: usize,
     /// Below this many peers in all, the ports run one after the other on the system's
     /// thread instead of one task per port: waking pool threads would cost more than the
-    /// work and add latency to every frame. Default 32; 0 always runs in parallel.
+    /// work and add latency to every frame. Default 32.
     pub parallel_min_peers: usize,
+    /// The ports of a phase (receive or send) run as one task per port only when the
+    /// previous run of that phase took at least this long over all ports (and there are
+    /// [`parallel_min_peers`](Self::parallel_min_peers) peers); lighter phases run one after
+    /// the other on the system's thread. Waking the pool's threads and moving each port's
+    /// peers to another core costs CPU time on every frame, which only pays when a phase has
+    /// this much work to share out. Default 1 ms. `parallel_min_peers: 0` with
+    /// `parallel_min_work: Duration::ZERO` always runs in parallel.
+    pub parallel_min_work: Duration,
+    /// The listen port is read at most this often. A connection request then waits up to
+    /// this long (plus the frame) for its answer, which the handshake's own resend timers
+    /// (hundreds of milliseconds) never notice; in return an App that updates faster than
+    /// this (a busy-polling server) saves one syscall on most frames. The peer ports are read
+    /// every frame whatever this is. Default 1 ms; zero reads the listen port every frame.
+    pub listen_poll_interval: Duration,
 }
 
 impl Default for UdpConfig {
@@ -106,6 +120,8 @@ impl Default for UdpConfig {
             client_bind: SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
             batch_size: 64,
             parallel_min_peers: 32,
+            parallel_min_work: Duration::from_millis(1),
+            listen_poll_interval: Duration::from_millis(1),
         }
     }
 }

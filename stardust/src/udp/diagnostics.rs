@@ -4,7 +4,6 @@ use std::time::Instant;
 
 use bevy::diagnostic::{Diagnostic, DiagnosticMeasurement, DiagnosticPath, DiagnosticsStore};
 use bevy::ecs::resource::Resource;
-use bevy::ecs::system::{Res, ResMut};
 
 use super::port_stats::UdpPortStats;
 use super::transport::UdpTransport;
@@ -13,7 +12,7 @@ use super::transport::UdpTransport;
 /// `stardust/udp/port/<port>/packets_in`, `…/packets_out`, `…/bytes_in`, `…/bytes_out`.
 ///
 /// Registered by [`UdpPlugin`](super::UdpPlugin) for the ports bound at startup and measured
-/// every frame (after [`StardustSet::Send`](crate::plugin::StardustSet::Send)) as the change
+/// every frame (at the end of [`StardustSet::Send`](crate::plugin::StardustSet::Send)) as the change
 /// of the port's [`UdpPortStats`] counters divided by the time since the last measurement.
 /// Read them from `DiagnosticsStore` (e.g. `smoothed()`), or print them with Bevy's
 /// `LogDiagnosticsPlugin`. Client ports come and go and are not measured.
@@ -62,42 +61,41 @@ impl UdpDiagnostics {
     }
 }
 
-/// Measures every registered port's rates since the previous run.
-///
-/// Writes straight into the [`DiagnosticsStore`]: Bevy's `Diagnostics` param would clone each
-/// (heap-allocated, since per-port) path into its queue every frame, four per port.
-pub(crate) fn measure(
-    transport: Res<'_, UdpTransport>,
-    mut state: ResMut<'_, UdpDiagnostics>,
-    mut store: ResMut<'_, DiagnosticsStore>,
-) {
-    let now = Instant::now();
-    let Some(last) = state.last.replace(now) else {
-        for port in &mut state.ports {
-            port.last = transport.port_stats(port.port).unwrap_or_default();
-        }
-        return;
-    };
-    let seconds = now.duration_since(last).as_secs_f64();
-    if seconds <= 0.0 {
-        return;
-    }
-    for port in &mut state.ports {
-        let Some(stats) = transport.port_stats(port.port) else { continue };
-        let deltas = [
-            stats.packets_in - port.last.packets_in,
-            stats.packets_out - port.last.packets_out,
-            stats.bytes_in - port.last.bytes_in,
-            stats.bytes_out - port.last.bytes_out,
-        ];
-        for (path, delta) in port.paths.iter().zip(deltas) {
-            if let Some(diagnostic) = store.get_mut(path).filter(|d| d.is_enabled) {
-                diagnostic.add_measurement(DiagnosticMeasurement {
-                    time: now,
-                    value: delta as f64 / seconds,
-                });
+impl UdpDiagnostics {
+    /// Measures every registered port's rates since the previous call; the send system calls
+    /// it once per frame, after the datagrams of the frame left.
+    ///
+    /// Writes straight into the [`DiagnosticsStore`]: Bevy's `Diagnostics` param would clone
+    /// each (heap-allocated, since per-port) path into its queue every frame, four per port.
+    pub(crate) fn measure(&mut self, transport: &UdpTransport, store: &mut DiagnosticsStore) {
+        let now = Instant::now();
+        let Some(last) = self.last.replace(now) else {
+            for port in &mut self.ports {
+                port.last = transport.port_stats(port.port).unwrap_or_default();
             }
+            return;
+        };
+        let seconds = now.duration_since(last).as_secs_f64();
+        if seconds <= 0.0 {
+            return;
         }
-        port.last = stats;
+        for port in &mut self.ports {
+            let Some(stats) = transport.port_stats(port.port) else { continue };
+            let deltas = [
+                stats.packets_in - port.last.packets_in,
+                stats.packets_out - port.last.packets_out,
+                stats.bytes_in - port.last.bytes_in,
+                stats.bytes_out - port.last.bytes_out,
+            ];
+            for (path, delta) in port.paths.iter().zip(deltas) {
+                if let Some(diagnostic) = store.get_mut(path).filter(|d| d.is_enabled) {
+                    diagnostic.add_measurement(DiagnosticMeasurement {
+                        time: now,
+                        value: delta as f64 / seconds,
+                    });
+                }
+            }
+            port.last = stats;
+        }
     }
 }

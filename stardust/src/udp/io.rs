@@ -10,7 +10,7 @@
 //! port's slot and pass on close requests → one task per port hands messages to the engines
 //! and sends the datagrams → apply events and stats.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bevy::ecs::change_detection::DetectChanges;
 use bevy::ecs::entity::Entity;
@@ -19,8 +19,12 @@ use bevy::ecs::query::{With, Without};
 use bevy::ecs::system::{Commands, Query, Res, ResMut};
 use bevy::tasks::{ComputeTaskPool, TaskPool};
 
+use bevy::diagnostic::DiagnosticsStore;
+
 use super::accept::accept_requests;
+use super::config::UdpConfig;
 use super::connect::PendingConnect;
+use super::diagnostics::UdpDiagnostics;
 use super::peer::{UdpConnectRejected, UdpPeer, UdpPeerStats};
 use super::port_io::Phase;
 use super::sync::{sync_all, take_outbox};
@@ -60,13 +64,18 @@ pub(crate) fn receive(
     sync_all(transport, &mut peers, &mut rejected);
 }
 
-/// `StardustSet::Send`: drains every outbox onto the network.
+/// `StardustSet::Send`: drains every outbox onto the network, then measures the ports'
+/// rates for Bevy diagnostics (in this system rather than one of its own: one system less
+/// for the executor to schedule every frame).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn send(
     mut transport: ResMut<'_, UdpTransport>,
     mut commands: Commands<'_, '_>,
     mut peers: Peers<'_, '_>,
     mut pending: Pending<'_, '_>,
     mut rejected: MessageWriter<'_, UdpConnectRejected>,
+    mut diagnostics: ResMut<'_, UdpDiagnostics>,
+    mut store: ResMut<'_, DiagnosticsStore>,
 ) {
     let now = Instant::now();
     let transport = &mut *transport;
@@ -78,25 +87,34 @@ pub(crate) fn send(
     }
     run_ports(transport, Phase::Transmit, now);
     sync_all(transport, &mut peers, &mut rejected);
+    diagnostics.measure(transport, &mut store);
 }
 
 /// Runs `phase` on every port: one task per peer port, and client ports (many, with few
 /// connections each) in a few groups that each borrow one set of buffers, so thousands of
 /// client ports make neither thousands of tasks nor thousands of buffers. In the receive
-/// phase the listen port gets its own task.
+/// phase the listen port, when due, gets its own task. A phase whose last run was light
+/// (see [`UdpConfig::parallel_min_work`](super::UdpConfig::parallel_min_work)) runs its
+/// ports one after the other instead.
 fn run_ports(transport: &mut UdpTransport, phase: Phase, now: Instant) {
     let pool = ComputeTaskPool::get_or_init(TaskPool::default);
     let clients = transport.client_ports.len();
     let group = clients.div_ceil(pool.thread_num().max(1) * 4).max(1);
     transport.ensure_client_buffers(clients.div_ceil(group));
-    let parallel_min_peers = transport.config().parallel_min_peers;
     let peers: usize =
         transport.peer_ports.iter().chain(&transport.client_ports).map(|p| p.slots.len()).sum();
-    let UdpTransport { listener, peer_ports, client_ports, client_buffers, .. } = transport;
-    let listener = listener.as_mut().filter(|_| phase == Phase::Receive);
+    let listening =
+        transport.listener.as_ref().is_some_and(|l| phase == Phase::Receive && l.due(now));
+    let tasks = usize::from(listening) + transport.peer_ports.len() + clients.div_ceil(group);
+    let work = transport.phase_work[phase as usize];
+    let parallel = runs_in_parallel(tasks, peers, work, transport.config());
+    let UdpTransport { listener, peer_ports, client_ports, client_buffers, phase_work, .. } =
+        transport;
+    let work = &mut phase_work[phase as usize];
+    let listener = listener.as_mut().filter(|_| listening);
     let groups = client_ports.chunks_mut(group).zip(client_buffers.iter_mut());
-    let tasks = usize::from(listener.is_some()) + peer_ports.len() + clients.div_ceil(group);
-    if tasks <= 1 || peers < parallel_min_peers {
+    if !parallel {
+        let started = Instant::now();
         if let Some(listener) = listener {
             listener.receive(now);
         }
@@ -104,21 +122,36 @@ fn run_ports(transport: &mut UdpTransport, phase: Phase, now: Instant) {
         for (ports, buffers) in groups {
             ports.iter_mut().for_each(|port| port.run(phase, now, Some(buffers)));
         }
+        *work = started.elapsed();
         return;
     }
-    pool.scope(|scope| {
+    let timed = |run: &mut dyn FnMut()| {
+        let started = Instant::now();
+        run();
+        started.elapsed()
+    };
+    let spent = pool.scope(|scope| {
         if let Some(listener) = listener {
-            scope.spawn(async move { listener.receive(now) });
+            scope.spawn(async move { timed(&mut || listener.receive(now)) });
         }
         for port in peer_ports.iter_mut() {
-            scope.spawn(async move { port.run(phase, now, None) });
+            scope.spawn(async move { timed(&mut || port.run(phase, now, None)) });
         }
         for (ports, buffers) in groups {
             scope.spawn(async move {
-                ports.iter_mut().for_each(|port| port.run(phase, now, Some(&mut *buffers)));
+                timed(&mut || {
+                    ports.iter_mut().for_each(|port| port.run(phase, now, Some(&mut *buffers)))
+                })
             });
         }
     });
+    *work = spent.into_iter().sum();
+}
+
+/// Whether a phase with `tasks` tasks over `peers` peers, whose previous run worked `work`,
+/// runs as one task per port rather than one port after the other.
+fn runs_in_parallel(tasks: usize, peers: usize, work: Duration, config: &UdpConfig) -> bool {
+    tasks > 1 && peers >= config.parallel_min_peers && work >= config.parallel_min_work
 }
 
 /// Binds and starts the connections asked for with `connect_udp` since the last pass.
@@ -145,5 +178,37 @@ fn start_pending(
                 state.set_disconnected(DisconnectReason::TransportClosed);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: Duration = Duration::from_millis(1);
+
+    #[test]
+    fn a_light_phase_runs_inline_and_a_heavy_one_in_parallel() {
+        let config = UdpConfig::default();
+        assert_eq!(config.parallel_min_work, MS);
+        assert!(!runs_in_parallel(5, 256, MS / 2, &config));
+        assert!(runs_in_parallel(5, 256, MS, &config));
+    }
+
+    #[test]
+    fn few_peers_or_one_task_never_run_in_parallel() {
+        let config = UdpConfig::default();
+        assert!(!runs_in_parallel(5, config.parallel_min_peers - 1, 100 * MS, &config));
+        assert!(!runs_in_parallel(1, 4_096, 100 * MS, &config));
+    }
+
+    #[test]
+    fn zero_thresholds_always_run_in_parallel() {
+        let config = UdpConfig {
+            parallel_min_peers: 0,
+            parallel_min_work: Duration::ZERO,
+            ..UdpConfig::default()
+        };
+        assert!(runs_in_parallel(2, 0, Duration::ZERO, &config));
     }
 }

@@ -1,6 +1,6 @@
 //! The listen port: handshakes arrive here as zero messages and are answered from here.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use stardust_proto::{ConnectRequest, Endpoint, Handled};
 
@@ -24,10 +24,19 @@ pub(crate) struct ListenIo {
     pub(crate) endpoint: Option<Endpoint>,
     pub(crate) requests: Vec<ConnectRequest>,
     pub(crate) stats: UdpPortStats,
+    /// The socket is read at most once per this interval.
+    poll_interval: Duration,
+    /// When the socket was last read (`None`: never).
+    last_poll: Option<Instant>,
 }
 
 impl ListenIo {
-    pub(crate) fn new(socket: PortSocket, batch: usize, max_datagram: usize) -> Self {
+    pub(crate) fn new(
+        socket: PortSocket,
+        batch: usize,
+        max_datagram: usize,
+        poll_interval: Duration,
+    ) -> Self {
         Self {
             socket,
             recv: RecvBatch::new(batch.max(1), max_datagram),
@@ -36,12 +45,27 @@ impl ListenIo {
             endpoint: None,
             requests: Vec::new(),
             stats: UdpPortStats::default(),
+            poll_interval,
+            last_poll: None,
         }
     }
 
-    /// Reads the waiting handshakes, answers what the endpoint answers alone, and keeps the
-    /// valid requests for [`requests`](Self::requests).
-    pub(crate) fn receive(&mut self, _now: Instant) {
+    /// Whether [`receive`](Self::receive) at `now` would read the socket: the endpoint
+    /// exists and the poll interval has passed since the last read.
+    pub(crate) fn due(&self, now: Instant) -> bool {
+        self.endpoint.is_some()
+            && self
+                .last_poll
+                .is_none_or(|last| now.saturating_duration_since(last) >= self.poll_interval)
+    }
+
+    /// When [`due`](Self::due): reads the waiting handshakes, answers what the endpoint
+    /// answers alone, and keeps the valid requests for [`requests`](Self::requests).
+    pub(crate) fn receive(&mut self, now: Instant) {
+        if !self.due(now) {
+            return;
+        }
+        self.last_poll = Some(now);
         let Some(endpoint) = self.endpoint.as_mut() else { return };
         for _ in 0..MAX_RECV_BATCHES {
             let got = match self.socket.recv_batch(&mut self.recv) {

@@ -5,7 +5,7 @@ use bevy::diagnostic::{DiagnosticsStore, RegisterDiagnostic};
 use bevy::ecs::schedule::IntoScheduleConfigs;
 
 use super::config::UdpConfig;
-use super::diagnostics::{UdpDiagnostics, measure};
+use super::diagnostics::UdpDiagnostics;
 use super::io::{receive, send};
 use super::peer::UdpConnectRejected;
 use super::transport::UdpTransport;
@@ -26,6 +26,29 @@ use crate::plugin::{StardustPlugin, StardustSet};
 ///
 /// Building binds every socket of the [`UdpConfig`] and inserts the [`UdpTransport`]
 /// resource, so the bound addresses are known right after `add_plugins`.
+///
+/// # Dedicated servers: run the schedules single-threaded
+///
+/// Bevy's default multi-threaded executor hands every system of every schedule to the task
+/// pool, waking and parking its threads several times per frame. In a headless server whose
+/// frame is mostly Stardust's I/O that costs more CPU than the parallelism gives back (on a
+/// 2-core machine, ~25 % of the listener's CPU at 256 peers × 60 messages/s, and a round trip
+/// on busy-polling Apps goes from ~30 µs to ~1 ms). Run the schedules on Bevy's
+/// single-threaded executor instead; the transport still spreads a phase with enough work
+/// (see [`UdpConfig::parallel_min_work`]) over the compute pool, one task per port:
+///
+/// ```no_run
+/// use bevy::ecs::schedule::SingleThreadedExecutor;
+/// use bevy::prelude::*;
+/// use stardust::prelude::*;
+///
+/// let mut app = App::new();
+/// app.add_plugins((StardustPlugin, UdpPlugin::new(UdpConfig::loopback(4))));
+/// // … the game's channels and systems, then, once every schedule exists:
+/// for (_, schedule) in app.world_mut().resource_mut::<Schedules>().iter_mut() {
+///     schedule.set_executor(SingleThreadedExecutor::new());
+/// }
+/// ```
 ///
 /// # Panics
 /// Without [`StardustPlugin`] in the App (checked when the App finishes building, e.g. in
@@ -63,10 +86,7 @@ impl Plugin for UdpPlugin {
             .insert_resource(diagnostics)
             .add_message::<UdpConnectRejected>()
             .add_systems(PreUpdate, receive.in_set(StardustSet::Receive))
-            .add_systems(
-                PostUpdate,
-                (send.in_set(StardustSet::Send), measure.after(StardustSet::Send)),
-            );
+            .add_systems(PostUpdate, send.in_set(StardustSet::Send));
     }
 
     fn finish(&self, app: &mut App) {

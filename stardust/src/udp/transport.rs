@@ -85,6 +85,9 @@ pub struct UdpTransport {
     protocol_hash: u64,
     pub(crate) seq: SeqGenerator,
     pub(crate) reply: Vec<u8>,
+    /// How long the last run of each phase worked, over all its ports (`[receive, transmit]`):
+    /// what decides whether the next run of that phase is worth spreading over the pool.
+    pub(crate) phase_work: [std::time::Duration; 2],
 }
 
 impl UdpTransport {
@@ -97,7 +100,12 @@ impl UdpTransport {
                 return Err(UdpBindError::NoPeerPorts { listen });
             }
             let socket = PortSocket::bind(listen, &config.socket).map_err(UdpBindError::Listen)?;
-            listener = Some(ListenIo::new(socket, config.batch_size, config.max_datagram_size));
+            listener = Some(ListenIo::new(
+                socket,
+                config.batch_size,
+                config.max_datagram_size,
+                config.listen_poll_interval,
+            ));
             for &port in &config.peer_ports {
                 let addr = SocketAddr::new(listen.ip(), port);
                 let socket = PortSocket::bind(addr, &config.socket)
@@ -124,6 +132,7 @@ impl UdpTransport {
             protocol_hash: 0,
             seq: SeqGenerator::from_time(u64::from(seed)),
             reply: Vec::new(),
+            phase_work: [std::time::Duration::ZERO; 2],
         })
     }
 
