@@ -26,6 +26,7 @@ mod raw_udp;
 mod stardust_udp;
 mod scenarios {
     pub mod echo;
+    pub mod floor;
     pub mod load;
     pub mod stream;
 }

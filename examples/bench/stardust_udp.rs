@@ -89,13 +89,11 @@ pub fn listener(ports: usize, max_peers: usize) -> App {
     app(config)
 }
 
-/// A [`listener`] whose every schedule and every port runs on the calling thread: the
-/// single-threaded executor, and ports inline whatever the peer count.
-pub fn lean_listener(ports: usize, max_peers: usize) -> App {
-    let mut config = UdpConfig::loopback(ports);
-    config.max_peers = max_peers;
-    config.parallel_min_peers = usize::MAX;
-    let mut app = app(config);
+/// A [`listener`] set up as the `UdpPlugin` docs recommend for a dedicated server: every
+/// schedule on Bevy's single-threaded executor, the transport's defaults otherwise (its ports
+/// still spread a heavy phase over the compute pool).
+pub fn server_listener(ports: usize, max_peers: usize) -> App {
+    let mut app = listener(ports, max_peers);
     single_threaded(&mut app);
     app
 }

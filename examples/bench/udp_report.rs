@@ -2,7 +2,7 @@
 //! baseline of the same run) and checks each figure against its target from issue 5.
 
 use crate::raw_udp::{OneWay, Rtt};
-use crate::scenarios::{echo, load, stream};
+use crate::scenarios::{echo, floor, load, stream};
 use crate::{Better, Row, Settings, format_value};
 
 /// Reliable-ordered throughput target, as a multiple of raw 64 B datagrams/s.
@@ -110,8 +110,15 @@ pub fn run(settings: &Settings, raw: &OneWay, raw_rtt: &Rtt, rows: &mut Vec<Row>
 
     if settings.runs("echo") {
         let trips = (settings.round_trips / 4).max(100);
+        let floor = floor::run(trips);
+        if let Some(floor) = &floor {
+            rows.extend(floor.rows(
+                "echo 64 B: floor (bare single-threaded Apps, std UDP), send to read",
+                Some(raw_rtt),
+            ));
+        }
         for (executor, single) in [("multi-threaded", false), ("single-threaded", true)] {
-            let Some((rtt, frame)) = echo::run(trips, single) else {
+            let Some(echo) = echo::run(trips, single) else {
                 report.delivery(
                     &format!("echo, {executor}: connect"),
                     false,
@@ -119,8 +126,14 @@ pub fn run(settings: &Settings, raw: &OneWay, raw_rtt: &Rtt, rows: &mut Vec<Row>
                 );
                 continue;
             };
+            let rtt = &echo.send_to_read;
+            let frame = echo.frames;
             rows.extend(rtt.rows(
-                &format!("echo 64 B: Stardust reliable-ordered, {executor} Bevy, busy poll"),
+                &format!("echo 64 B: Stardust reliable-ordered, {executor} Bevy, send to read"),
+                Some(raw_rtt),
+            ));
+            rows.extend(echo.whole_frames.rows(
+                &format!("echo 64 B: same, {executor} Bevy, whole frames at both ends"),
                 Some(raw_rtt),
             ));
             report.notes.push(format!(
@@ -130,6 +143,17 @@ pub fn run(settings: &Settings, raw: &OneWay, raw_rtt: &Rtt, rows: &mut Vec<Row>
                 us(frame.bare)
             ));
             let ratio = rtt.median.as_secs_f64() / raw_rtt.median.as_secs_f64();
+            if let (true, Some(floor)) = (single, &floor) {
+                report.notes.push(format!(
+                    "echo, single-threaded Bevy: the floor (the same two Apps' frames with a \
+                     bare std-UDP transport) is {:.1} us median = {:.2}x raw; Stardust adds \
+                     {:.1} us ({:.2}x the floor)",
+                    us(floor.median),
+                    floor.median.as_secs_f64() / raw_rtt.median.as_secs_f64(),
+                    us(rtt.median.saturating_sub(floor.median)),
+                    rtt.median.as_secs_f64() / floor.median.as_secs_f64().max(1e-12),
+                ));
+            }
             report.check(
                 &format!("echo median vs raw ping-pong median, {executor} Bevy"),
                 format!("{ratio:.2}x ({:.1} us, p99 {:.1} us)", us(rtt.median), us(rtt.p99)),
@@ -174,9 +198,20 @@ pub fn run(settings: &Settings, raw: &OneWay, raw_rtt: &Rtt, rows: &mut Vec<Row>
 
     if settings.runs("cpu") {
         let seconds = settings.seconds(10.0, 3.0);
-        for (label, lean) in [("", false), (", one thread", true)] {
+        if let Some(bare) = floor::bare_app_cpu_per_second(seconds.min(5.0)) {
+            report.notes.push(format!(
+                "a bare default App (multi-threaded executor, an empty system in PreUpdate, \
+                 Update and PostUpdate) uses {:.1} ms CPU per second at 60 Hz = {:.3} ms per \
+                 peer-second spread over 256 peers, before any networking",
+                bare.as_secs_f64() * 1e3,
+                bare.as_secs_f64() * 1e3 / 256.0
+            ));
+        }
+        for (label, server) in
+            [(", default App", false), (", server setup (single-threaded schedules)", true)]
+        {
             let name = format!("256 peers x 60 msgs/s{label}");
-            let result = load::run(256, 60.0, seconds, lean);
+            let result = load::run(256, 60.0, seconds, server);
             load_rows(&mut report, rows, raw_rate, &name, result, 60.0, true);
         }
     }

@@ -2,10 +2,18 @@
 //! message, the listener App's game system sends it back, and the client times send → read.
 //!
 //! Each App runs in its own thread busy-polling `app.update()`, as the raw ping-pong
-//! baseline's two threads spin on their sockets. One message is in flight at a time. The
-//! clock starts just before the client's frame whose flush sends the message and stops just
-//! after the frame whose `ChannelReader` read the echo, so the figure includes a whole frame
-//! of each App, both sides' batching syscalls and the receiving side's ack.
+//! baseline's two threads spin on their sockets. One message is in flight at a time.
+//!
+//! Two clocks time each round trip. The one the target is judged on has the endpoints of the
+//! raw baseline's clock (just before `send_to`, just after `recv_from` returns): it starts in
+//! the client's game system just before `ChannelWriter::send` and stops in the client's game
+//! system as `ChannelReader::read` yields the echo. Between them are everything Stardust adds:
+//! the rest of the sending frame up to its flush, both sides' batching syscalls, the
+//! listener's wait for its next frame and that whole frame, the client's wait for its next
+//! frame and the part of it before the game system. The second clock also counts the part
+//! of the client's sending frame before the game system and the part of its reading frame
+//! after it (it starts before `app.update()` and stops after it returns): it is reported
+//! beside the first to show what a whole frame at each end costs.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, mpsc};
@@ -55,17 +63,43 @@ fn median_frame(app: &mut App) -> Duration {
     frames[frames.len() / 2]
 }
 
-/// What the client sends next frame, if anything.
+/// What the client sends next frame, if anything, and when the echo of the last one came.
 #[derive(Resource)]
 struct Probe {
     peer: Entity,
     next: Option<u64>,
+    /// When the game system sent the message in flight.
+    sent_at: Option<Instant>,
+    /// Send → read of the last echo, once read.
+    trip: Option<Duration>,
 }
 
 fn send_probe(mut writer: ChannelWriter<Data>, mut probe: ResMut<Probe>) {
     if let Some(seq) = probe.next.take() {
-        let _ = writer.send(probe.peer, payload(seq));
+        let payload = payload(seq);
+        probe.sent_at = Some(Instant::now());
+        let _ = writer.send(probe.peer, payload);
     }
+}
+
+/// Stops the send → read clock as the echo is read.
+fn time_echo(reader: ChannelReader<Data>, mut probe: ResMut<Probe>) {
+    if reader.read().next().is_some() {
+        let read_at = Instant::now();
+        if let Some(sent_at) = probe.sent_at.take() {
+            probe.trip = Some(read_at - sent_at);
+        }
+    }
+}
+
+/// One echo run: the two clocks' round trips and the idle frame times.
+pub struct Echo {
+    /// Game system to game system (`send` → `read`): the endpoints of the raw baseline.
+    pub send_to_read: Rtt,
+    /// From before the sending `app.update()` to after the reading one returns.
+    pub whole_frames: Rtt,
+    /// Median idle frame times.
+    pub frames: Frames,
 }
 
 fn echo(reader: ChannelReader<Data>, mut writer: ChannelWriter<Data>) {
@@ -77,7 +111,7 @@ fn echo(reader: ChannelReader<Data>, mut writer: ChannelWriter<Data>) {
 /// Times `round_trips` echoes, with Bevy's multi-threaded executor (the default) or the
 /// single-threaded one on both Apps; also returns the median idle frame times (the fixed
 /// cost a round trip pays per frame). `None` if the connection could not be made.
-pub fn run(round_trips: usize, single_threaded: bool) -> Option<(Rtt, Frames)> {
+pub fn run(round_trips: usize, single_threaded: bool) -> Option<Echo> {
     let stop = Arc::new(AtomicBool::new(false));
     let (addr_tx, addr_rx) = mpsc::channel();
     let listener = {
@@ -102,11 +136,7 @@ pub fn run(round_trips: usize, single_threaded: bool) -> Option<(Rtt, Frames)> {
     result
 }
 
-fn client(
-    addr: std::net::SocketAddr,
-    round_trips: usize,
-    single_threaded: bool,
-) -> Option<(Rtt, Frames)> {
+fn client(addr: std::net::SocketAddr, round_trips: usize, single_threaded: bool) -> Option<Echo> {
     let mut app = stardust_udp::connector();
     let peer = app.world_mut().connect_udp(addr);
     let start = Instant::now();
@@ -118,8 +148,8 @@ fn client(
         thread::sleep(Duration::from_micros(200));
     }
     let count: Arc<AtomicU64> = app.world().resource::<Received>().count.clone();
-    app.insert_resource(Probe { peer, next: None });
-    app.add_systems(Update, send_probe.after(stardust_udp::count_received));
+    app.insert_resource(Probe { peer, next: None, sent_at: None, trip: None });
+    app.add_systems(Update, (time_echo, send_probe.after(stardust_udp::count_received)));
     if single_threaded {
         // After the last system is added, so no schedule is rebuilt with the default.
         stardust_udp::single_threaded(&mut app);
@@ -128,6 +158,7 @@ fn client(
     let idle_frame = Frames { stardust: median_frame(&mut app), bare: bare_frame(single_threaded) };
 
     let mut samples = Vec::with_capacity(round_trips);
+    let mut whole = Vec::with_capacity(round_trips);
     let mut lost = 0;
     for seq in 0..(WARM_UP + round_trips) as u64 {
         app.world_mut().resource_mut::<Probe>().next = Some(seq);
@@ -135,8 +166,13 @@ fn client(
         loop {
             app.update();
             if count.load(Ordering::Relaxed) > seq {
+                let trip = app.world_mut().resource_mut::<Probe>().trip.take();
                 if seq >= WARM_UP as u64 {
-                    samples.push(sent_at.elapsed());
+                    whole.push(sent_at.elapsed());
+                    match trip {
+                        Some(trip) => samples.push(trip),
+                        None => lost += 1,
+                    }
                 }
                 break;
             }
@@ -153,5 +189,9 @@ fn client(
     if !connected {
         lost += 1;
     }
-    Some((Rtt::from_samples(samples, lost), idle_frame))
+    Some(Echo {
+        send_to_read: Rtt::from_samples(samples, lost),
+        whole_frames: Rtt::from_samples(whole, lost),
+        frames: idle_frame,
+    })
 }

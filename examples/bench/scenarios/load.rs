@@ -90,10 +90,11 @@ impl Drop for ChildGuard {
 
 /// `peers` connections each sending `rate` messages per second for `seconds` (0 = idle).
 /// `Err` says what went wrong starting the child.
-/// `lean` runs the listener on one thread (see [`stardust_udp::lean_listener`]).
-pub fn run(peers: usize, rate: f64, seconds: f64, lean: bool) -> Result<Load, String> {
-    let mut listener = if lean {
-        stardust_udp::lean_listener(PORTS, peers)
+/// `server` sets the listener up as a dedicated server (see
+/// [`stardust_udp::server_listener`]); otherwise it is a default App.
+pub fn run(peers: usize, rate: f64, seconds: f64, server: bool) -> Result<Load, String> {
+    let mut listener = if server {
+        stardust_udp::server_listener(PORTS, peers)
     } else {
         stardust_udp::listener(PORTS, peers)
     };
