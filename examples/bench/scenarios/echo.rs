@@ -27,10 +27,10 @@ use crate::raw_udp::Rtt;
 use crate::stardust_udp::{self, Data, Received, payload};
 
 /// Round trips run before timing starts.
-const WARM_UP: usize = 200;
+pub const WARM_UP: usize = 200;
 /// A round trip slower than this counts as lost and ends the measurement (reliable delivery
 /// should never need it on loopback).
-const TRIP_TIMEOUT: Duration = Duration::from_millis(500);
+pub const TRIP_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// Median idle frame times: what every frame of a round trip pays whatever it carries.
 #[derive(Debug, Clone, Copy)]
@@ -108,6 +108,15 @@ fn echo(reader: ChannelReader<Data>, mut writer: ChannelWriter<Data>) {
     }
 }
 
+/// The listener side of an echo: busy-polls `app.update()` until `stop` is set (at most
+/// two minutes).
+pub fn spin(app: &mut App, stop: &AtomicBool) {
+    let start = Instant::now();
+    while !stop.load(Ordering::Relaxed) && start.elapsed() < Duration::from_secs(120) {
+        app.update();
+    }
+}
+
 /// Times `round_trips` echoes, with Bevy's multi-threaded executor (the default) or the
 /// single-threaded one on both Apps; also returns the median idle frame times (the fixed
 /// cost a round trip pays per frame). `None` if the connection could not be made.
@@ -123,10 +132,7 @@ pub fn run(round_trips: usize, single_threaded: bool) -> Option<Echo> {
                 stardust_udp::single_threaded(&mut app);
             }
             let _ = addr_tx.send(stardust_udp::listen_addr(&app));
-            let start = Instant::now();
-            while !stop.load(Ordering::Relaxed) && start.elapsed() < Duration::from_secs(120) {
-                app.update();
-            }
+            spin(&mut app, &stop);
         })
     };
     let addr = addr_rx.recv().ok()?;

@@ -19,12 +19,40 @@ use std::time::{Duration, Instant};
 use bevy::prelude::*;
 
 use crate::raw_udp::{PAYLOAD, Rtt};
+use crate::scenarios::echo::{TRIP_TIMEOUT, WARM_UP, spin};
 use crate::stardust_udp;
 
-/// Round trips run before timing starts.
-const WARM_UP: usize = 200;
-/// A round trip slower than this counts as lost and ends the measurement.
-const TRIP_TIMEOUT: Duration = Duration::from_millis(500);
+/// Datagrams back to back, with their lengths: after the first frames, queueing one costs
+/// no allocation (the buffers keep their capacity), as in Stardust's steady state.
+#[derive(Default)]
+struct Queue {
+    bytes: Vec<u8>,
+    lens: Vec<usize>,
+}
+
+impl Queue {
+    fn push(&mut self, datagram: &[u8]) {
+        self.bytes.extend_from_slice(datagram);
+        self.lens.push(datagram.len());
+    }
+
+    fn is_empty(&self) -> bool {
+        self.lens.is_empty()
+    }
+
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.lens.clear();
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        self.lens.iter().scan(0, |at, &len| {
+            let datagram = &self.bytes[*at..*at + len];
+            *at += len;
+            Some(datagram)
+        })
+    }
+}
 
 /// The App's socket and its two queues.
 #[derive(Resource)]
@@ -32,8 +60,8 @@ struct Wire {
     socket: UdpSocket,
     /// Where this App sends (the listener: whoever wrote last).
     to: Option<SocketAddr>,
-    inbox: Vec<Vec<u8>>,
-    outbox: Vec<Vec<u8>>,
+    inbox: Queue,
+    outbox: Queue,
 }
 
 /// `PreUpdate`: every waiting datagram into the inbox.
@@ -42,7 +70,7 @@ fn receive(mut wire: ResMut<Wire>) {
     let mut buffer = [0u8; 2048];
     while let Ok((len, from)) = wire.socket.recv_from(&mut buffer) {
         wire.to = Some(from);
-        wire.inbox.push(buffer[..len].to_vec());
+        wire.inbox.push(&buffer[..len]);
     }
 }
 
@@ -50,15 +78,19 @@ fn receive(mut wire: ResMut<Wire>) {
 fn send(mut wire: ResMut<Wire>) {
     let wire = &mut *wire;
     let Some(to) = wire.to else { return };
-    for datagram in wire.outbox.drain(..) {
-        let _ = wire.socket.send_to(&datagram, to);
+    for datagram in wire.outbox.iter() {
+        let _ = wire.socket.send_to(datagram, to);
     }
+    wire.outbox.clear();
 }
 
 /// The listener's game system: every message read goes back.
 fn echo(mut wire: ResMut<Wire>) {
     let wire = &mut *wire;
-    wire.outbox.append(&mut wire.inbox);
+    for datagram in wire.inbox.iter() {
+        wire.outbox.push(datagram);
+    }
+    wire.inbox.clear();
 }
 
 /// What the client sends next frame, and the send → read time of the last echo.
@@ -80,7 +112,7 @@ fn probe(mut wire: ResMut<Wire>, mut probe: ResMut<Probe>) {
     }
     if std::mem::take(&mut probe.send_next) {
         probe.sent_at = Some(Instant::now());
-        wire.outbox.push(vec![0x5A; PAYLOAD]);
+        wire.outbox.push(&[0x5A; PAYLOAD]);
     }
 }
 
@@ -91,7 +123,7 @@ fn app<M>(
     game: impl IntoScheduleConfigs<bevy::ecs::system::ScheduleSystem, M>,
 ) -> App {
     let mut app = App::new();
-    app.insert_resource(Wire { socket, to, inbox: Vec::new(), outbox: Vec::new() });
+    app.insert_resource(Wire { socket, to, inbox: Queue::default(), outbox: Queue::default() });
     app.add_systems(PreUpdate, receive).add_systems(Update, game).add_systems(PostUpdate, send);
     stardust_udp::single_threaded(&mut app);
     app
@@ -114,10 +146,7 @@ pub fn run(round_trips: usize) -> Option<Rtt> {
         thread::spawn(move || {
             let mut app = app(server, None, echo);
             let _ = ready_tx.send(());
-            let start = Instant::now();
-            while !stop.load(Ordering::Relaxed) && start.elapsed() < Duration::from_secs(120) {
-                app.update();
-            }
+            spin(&mut app, &stop);
         })
     };
     ready_rx.recv().ok()?;

@@ -12,14 +12,13 @@
 
 use std::time::{Duration, Instant};
 
+use bevy::diagnostic::DiagnosticsStore;
 use bevy::ecs::change_detection::DetectChanges;
 use bevy::ecs::entity::Entity;
 use bevy::ecs::message::MessageWriter;
 use bevy::ecs::query::{With, Without};
 use bevy::ecs::system::{Commands, Query, Res, ResMut};
 use bevy::tasks::{ComputeTaskPool, TaskPool};
-
-use bevy::diagnostic::DiagnosticsStore;
 
 use super::accept::accept_requests;
 use super::config::UdpConfig;

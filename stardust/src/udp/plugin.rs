@@ -32,7 +32,7 @@ use crate::plugin::{StardustPlugin, StardustSet};
 /// Bevy's default multi-threaded executor hands every system of every schedule to the task
 /// pool, waking and parking its threads several times per frame. In a headless server whose
 /// frame is mostly Stardust's I/O that costs more CPU than the parallelism gives back (on a
-/// 2-core machine, ~25 % of the listener's CPU at 256 peers × 60 messages/s, and a round trip
+/// 2-core machine, 15 – 25 % of the listener's CPU at 256 peers × 60 messages/s, and a round trip
 /// on busy-polling Apps goes from ~30 µs to ~1 ms). Run the schedules on Bevy's
 /// single-threaded executor instead; the transport still spreads a phase with enough work
 /// (see [`UdpConfig::parallel_min_work`]) over the compute pool, one task per port:
