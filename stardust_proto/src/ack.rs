@@ -158,24 +158,29 @@ impl ReceivedPackets {
         AckBlock { ack: top, ack_bits: (received as u64).reverse_bits() }
     }
 
-    /// The newest packet still owed an ack and not below `below` (exclusive bound going down).
+    /// The newest packet still owed an ack at or below `below` (going down) and still in the
+    /// history. Scans a word (64 packet numbers) at a time: at most 17 words, usually one.
     fn newest_owed(&self, below: u16) -> Option<u16> {
+        let age = self.latest.wrapping_sub(below);
+        if age >= PACKET_HISTORY {
+            return None;
+        }
+        // Packet numbers `below`, `below - 1`, … that are still in the history.
+        let mut remaining = u32::from(PACKET_HISTORY - age);
         let mut seq = below;
-        while self.in_history(seq) {
-            if self.owed_twice.get(seq) || self.owed_once.get(seq) {
-                return Some(seq);
+        while remaining > 0 {
+            let position = (seq % PACKET_HISTORY) as usize;
+            let (word, bit) = (position / 64, (position % 64) as u32);
+            // Bits `bit - take + 1 ..= bit` of this word are `seq - take + 1 ..= seq`.
+            let take = (bit + 1).min(remaining);
+            let mask = (u64::MAX >> (64 - take)) << (bit + 1 - take);
+            let owed = (self.owed_twice.0[word] | self.owed_once.0[word]) & mask;
+            if owed != 0 {
+                let newest = 63 - owed.leading_zeros();
+                return Some(seq.wrapping_sub((bit - newest) as u16));
             }
-            let (w, _) = Bits::pos(seq);
-            let word = self.owed_twice.0[w] | self.owed_once.0[w];
-            // Skip a whole empty word at once.
-            seq = if word == 0 && seq % 64 == 63 {
-                seq.wrapping_sub(64)
-            } else {
-                seq.wrapping_sub(1)
-            };
-            if self.latest.wrapping_sub(seq) >= PACKET_HISTORY {
-                break;
-            }
+            remaining -= take;
+            seq = seq.wrapping_sub(take as u16);
         }
         None
     }
@@ -229,6 +234,27 @@ mod tests {
         assert!(!acked(&blocks, 0xFFF0u16.wrapping_add(36)));
         r.record(0xFFF0u16.wrapping_add(38 + PACKET_HISTORY), true);
         assert_eq!(r.check(0xFFF1), Arrival::Stale);
+    }
+
+    /// The word-at-a-time scan against a packet-by-packet one, at every word offset and
+    /// across wraparound.
+    #[test]
+    fn newest_owed_matches_a_packet_by_packet_scan() {
+        let naive = |r: &ReceivedPackets, below: u16| {
+            (0..PACKET_HISTORY)
+                .map(|k| below.wrapping_sub(k))
+                .take_while(|&s| r.in_history(s))
+                .find(|&s| r.owed_twice.get(s) || r.owed_once.get(s))
+        };
+        for latest in [0u16, 63, 64, 1000, 1023, 1024, 0xFFF0, 0xFFFF] {
+            let mut r = ReceivedPackets::new(latest.wrapping_sub(1500));
+            for k in [1500u16, 1400, 1100, 800, 700, 640, 300, 130, 129, 70, 65, 3, 0] {
+                r.record(latest.wrapping_sub(k), true);
+            }
+            for below in (0..1100u16).map(|k| latest.wrapping_sub(k)) {
+                assert_eq!(r.newest_owed(below), naive(&r, below), "latest {latest} below {below}");
+            }
+        }
     }
 
     #[test]
