@@ -61,12 +61,18 @@ pub fn count_received(reader: ChannelReader<Data>, mut received: ResMut<Received
     received.count.fetch_add(read, Ordering::Relaxed);
 }
 
-/// An App with Stardust over UDP configured by `config`, the [`Data`] channel, and the
-/// [`Received`] check.
-pub fn app(config: UdpConfig) -> App {
+/// An App with Stardust over UDP configured by `config` and the [`Data`] channel, and no
+/// game system.
+pub fn bare_app(config: UdpConfig) -> App {
     let mut app = App::new();
     app.add_plugins((StardustPlugin, UdpPlugin::new(config)));
     app.add_channel::<Data>();
+    app
+}
+
+/// A [`bare_app`] with the [`Received`] check.
+pub fn app(config: UdpConfig) -> App {
+    let mut app = bare_app(config);
     app.init_resource::<Received>();
     app.add_systems(Update, count_received);
     app

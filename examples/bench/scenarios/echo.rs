@@ -2,7 +2,9 @@
 //! message, the listener App's game system sends it back, and the client times send → read.
 //!
 //! Each App runs in its own thread busy-polling `app.update()`, as the raw ping-pong
-//! baseline's two threads spin on their sockets. One message is in flight at a time.
+//! baseline's two threads spin on their sockets. One message is in flight at a time. Each
+//! App has one game system, as each of the floor's Apps does (`floor.rs`), so the two differ
+//! only in the transport.
 //!
 //! Two clocks time each round trip. The one the target is judged on has the endpoints of the
 //! raw baseline's clock (just before `send_to`, just after `recv_from` returns): it starts in
@@ -15,7 +17,7 @@
 //! after it (it starts before `app.update()` and stops after it returns): it is reported
 //! beside the first to show what a whole frame at each end costs.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -24,7 +26,7 @@ use bevy::prelude::*;
 use stardust::prelude::*;
 
 use crate::raw_udp::Rtt;
-use crate::stardust_udp::{self, Data, Received, payload};
+use crate::stardust_udp::{self, Data, payload, seq_of};
 
 /// Round trips run before timing starts.
 pub const WARM_UP: usize = 200;
@@ -68,27 +70,30 @@ fn median_frame(app: &mut App) -> Duration {
 struct Probe {
     peer: Entity,
     next: Option<u64>,
-    /// When the game system sent the message in flight.
-    sent_at: Option<Instant>,
+    /// The message in flight and when the game system sent it.
+    in_flight: Option<(u64, Instant)>,
     /// Send → read of the last echo, once read.
     trip: Option<Duration>,
+    /// Messages read that were not the echo of the one in flight (must stay 0).
+    unexpected: u64,
 }
 
-fn send_probe(mut writer: ChannelWriter<Data>, mut probe: ResMut<Probe>) {
+/// The client's one game system, as the floor has one: stops the send → read clock as the
+/// echo is read, then sends the next message if one is asked for.
+fn probe(reader: ChannelReader<Data>, mut writer: ChannelWriter<Data>, mut probe: ResMut<Probe>) {
+    for (_, bytes) in reader.read() {
+        let read_at = Instant::now();
+        match probe.in_flight.take() {
+            Some((seq, sent_at)) if seq_of(bytes) == Some(seq) => {
+                probe.trip = Some(read_at - sent_at);
+            }
+            _ => probe.unexpected += 1,
+        }
+    }
     if let Some(seq) = probe.next.take() {
         let payload = payload(seq);
-        probe.sent_at = Some(Instant::now());
+        probe.in_flight = Some((seq, Instant::now()));
         let _ = writer.send(probe.peer, payload);
-    }
-}
-
-/// Stops the send → read clock as the echo is read.
-fn time_echo(reader: ChannelReader<Data>, mut probe: ResMut<Probe>) {
-    if reader.read().next().is_some() {
-        let read_at = Instant::now();
-        if let Some(sent_at) = probe.sent_at.take() {
-            probe.trip = Some(read_at - sent_at);
-        }
     }
 }
 
@@ -126,7 +131,9 @@ pub fn run(round_trips: usize, single_threaded: bool) -> Option<Echo> {
     let listener = {
         let stop = stop.clone();
         thread::spawn(move || {
-            let mut app = stardust_udp::listener(1, 1);
+            let mut config = UdpConfig::loopback(1);
+            config.max_peers = 1;
+            let mut app = stardust_udp::bare_app(config);
             app.add_systems(Update, echo);
             if single_threaded {
                 stardust_udp::single_threaded(&mut app);
@@ -143,7 +150,7 @@ pub fn run(round_trips: usize, single_threaded: bool) -> Option<Echo> {
 }
 
 fn client(addr: std::net::SocketAddr, round_trips: usize, single_threaded: bool) -> Option<Echo> {
-    let mut app = stardust_udp::connector();
+    let mut app = stardust_udp::bare_app(UdpConfig::default());
     let peer = app.world_mut().connect_udp(addr);
     let start = Instant::now();
     while app.world().get::<PeerState>(peer) != Some(&PeerState::Connected) {
@@ -153,9 +160,8 @@ fn client(addr: std::net::SocketAddr, round_trips: usize, single_threaded: bool)
         app.update();
         thread::sleep(Duration::from_micros(200));
     }
-    let count: Arc<AtomicU64> = app.world().resource::<Received>().count.clone();
-    app.insert_resource(Probe { peer, next: None, sent_at: None, trip: None });
-    app.add_systems(Update, (time_echo, send_probe.after(stardust_udp::count_received)));
+    app.insert_resource(Probe { peer, next: None, in_flight: None, trip: None, unexpected: 0 });
+    app.add_systems(Update, probe);
     if single_threaded {
         // After the last system is added, so no schedule is rebuilt with the default.
         stardust_udp::single_threaded(&mut app);
@@ -171,14 +177,10 @@ fn client(addr: std::net::SocketAddr, round_trips: usize, single_threaded: bool)
         let sent_at = Instant::now();
         loop {
             app.update();
-            if count.load(Ordering::Relaxed) > seq {
-                let trip = app.world_mut().resource_mut::<Probe>().trip.take();
+            if let Some(trip) = app.world_mut().resource_mut::<Probe>().trip.take() {
                 if seq >= WARM_UP as u64 {
                     whole.push(sent_at.elapsed());
-                    match trip {
-                        Some(trip) => samples.push(trip),
-                        None => lost += 1,
-                    }
+                    samples.push(trip);
                 }
                 break;
             }
@@ -195,6 +197,8 @@ fn client(addr: std::net::SocketAddr, round_trips: usize, single_threaded: bool)
     if !connected {
         lost += 1;
     }
+    // A message that was not the echo of the one in flight is a delivery failure too.
+    lost += app.world().resource::<Probe>().unexpected as usize;
     Some(Echo {
         send_to_read: Rtt::from_samples(samples, lost),
         whole_frames: Rtt::from_samples(whole, lost),
