@@ -35,8 +35,8 @@ use bevy::app::{App, Plugin, PostUpdate, PreUpdate};
 use bevy::ecs::schedule::{IntoScheduleConfigs, SystemSet};
 
 use crate::channel::{ChannelRegistry, ProtocolHash};
-use crate::messages::{DispatchStep, IncomingRouter, route_incoming};
-use crate::peer::{PeerConnected, PeerDisconnected, report_lifecycle};
+use crate::messages::{IncomingMessages, OutgoingMessages, Routing, flush_outgoing};
+use crate::peer::{Lifecycle, PeerConnected, PeerDisconnected};
 use crate::stats::RuntimeStats;
 
 /// Where Stardust's per-frame work runs. `Receive → Dispatch` are chained in `PreUpdate`,
@@ -48,10 +48,10 @@ pub enum StardustSet {
     /// `PeerStats`, spawn new peers and set `PeerState`.
     Receive,
     /// `PreUpdate`, after `Receive`. The runtime writes `PeerConnected` / `PeerDisconnected`
-    /// for state changes, despawns peers reported disconnected a frame earlier, routes every
-    /// inbox to the channels' `Incoming` queues (dropping and counting unknown channels and
-    /// oversize messages) and rotates their double buffers. Game systems that must see
-    /// this frame's messages before `Update` go `.after(StardustSet::Dispatch)`.
+    /// for state changes, despawns peers reported disconnected a frame earlier, rotates the
+    /// channels' double buffers in [`IncomingMessages`] and routes every inbox into them
+    /// (dropping and counting unknown channels and oversize messages). Game systems that
+    /// must see this frame's messages before `Update` go `.after(StardustSet::Dispatch)`.
     Dispatch,
     /// `PostUpdate`. The runtime moves every channel's sent messages into their peers'
     /// `PeerOutbox`. Game systems sending in `PostUpdate` go `.before(StardustSet::Flush)`.
@@ -75,26 +75,21 @@ impl Plugin for StardustPlugin {
         app.init_resource::<ChannelRegistry>()
             .init_resource::<ProtocolHash>()
             .init_resource::<RuntimeStats>()
-            .init_resource::<IncomingRouter>()
+            .init_resource::<IncomingMessages>()
+            .init_resource::<OutgoingMessages>()
             .add_message::<PeerConnected>()
             .add_message::<PeerDisconnected>()
             .configure_sets(PreUpdate, (StardustSet::Receive, StardustSet::Dispatch).chain())
-            .configure_sets(
-                PreUpdate,
-                // Nothing after Lifecycle reads what its commands do (despawning peers
-                // reported gone last frame, triggering observers): they apply at the end of
-                // PreUpdate, without a sync point of their own in the middle of Dispatch.
-                (DispatchStep::Lifecycle, DispatchStep::Route, DispatchStep::Deliver)
-                    .chain_ignore_deferred()
-                    .in_set(StardustSet::Dispatch),
-            )
             .configure_sets(PostUpdate, (StardustSet::Flush, StardustSet::Send).chain())
-            .add_systems(
-                PreUpdate,
-                (
-                    report_lifecycle.in_set(DispatchStep::Lifecycle),
-                    route_incoming.in_set(DispatchStep::Route),
-                ),
-            );
+            .add_systems(PreUpdate, dispatch.in_set(StardustSet::Dispatch))
+            .add_systems(PostUpdate, flush_outgoing.in_set(StardustSet::Flush));
     }
+}
+
+/// `StardustSet::Dispatch`, one system for every channel: lifecycle first (its commands
+/// apply at the end of `PreUpdate`; nothing after it in the set reads what they do), then
+/// routing.
+fn dispatch(mut lifecycle: Lifecycle<'_, '_>, mut routing: Routing<'_, '_>) {
+    lifecycle.report();
+    routing.route();
 }

@@ -3,14 +3,17 @@
 //!
 //! The path of a message, one frame:
 //! 1. `Update` (or any schedule): a game system calls [`ChannelWriter::send`]; the message
-//!    sits in the system's private buffer, then in [`Outgoing<C>`] once Bevy applies it.
+//!    sits in the system's private buffer, then in [`OutgoingMessages`] once Bevy applies it.
 //! 2. `PostUpdate`, [`StardustSet::Flush`]: moved to the peer's [`PeerOutbox`] as
 //!    `(ChannelId, Bytes)`, keeping each channel's send order.
 //! 3. [`StardustSet::Send`]: the transport drains the outbox onto the network.
 //! 4. Next `PreUpdate`, [`StardustSet::Receive`]: the remote transport fills the peer's
 //!    [`PeerInbox`].
-//! 5. [`StardustSet::Dispatch`]: routed by channel id into [`Incoming<C>`], where
+//! 5. [`StardustSet::Dispatch`]: routed by channel id into [`IncomingMessages`], where
 //!    [`ChannelReader`]s see it (see [`ChannelReader`] for how long).
+//!
+//! Steps 2 and 5 are one system each, whatever the number of channels: registering a
+//! channel adds no system to the frame.
 //!
 //! No step copies a payload or allocates per message: payloads are [`bytes::Bytes`]
 //! handles and every queue keeps its capacity across frames.
@@ -33,10 +36,21 @@ use bevy::ecs::world::World;
 use crate::channel::{Channel, ChannelRegistry};
 
 pub use peer_queues::{PeerInbox, PeerOutbox};
-pub use reader::{ChannelReader, Incoming, ReaderCursor};
-pub(crate) use routing::{DispatchStep, IncomingRouter, install_channel, route_incoming};
+pub use reader::{ChannelReader, ReaderCursor};
+pub use routing::IncomingMessages;
+pub(crate) use routing::{Routing, flush_outgoing, install_channel};
 pub use send_error::SendError;
-pub use writer::{ChannelWriter, Outgoing, WriterBuffer};
+pub use writer::{ChannelWriter, OutgoingMessages, WriterBuffer};
+
+/// Panics for a channel registered in the [`ChannelRegistry`] without its message queues
+/// (only possible if the registry resource was replaced by hand).
+fn not_installed<C: Channel>(param: &str) -> ! {
+    panic!(
+        "{param}<{channel}> used, but channel `{channel}` has no message queues; register it \
+         with `app.add_channel::<{channel}>()` rather than editing the ChannelRegistry",
+        channel = type_name::<C>(),
+    )
+}
 
 /// Panics with the fix if channel `C` is not registered in `world`.
 fn assert_registered<C: Channel>(world: &World, param: &str) {

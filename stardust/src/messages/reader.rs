@@ -4,14 +4,15 @@ use core::marker::PhantomData;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use bevy::ecs::entity::Entity;
-use bevy::ecs::resource::Resource;
 use bevy::ecs::system::{Local, Res, SystemParam};
 use bevy::ecs::world::{FromWorld, World};
 use bytes::Bytes;
 
+use super::IncomingMessages;
 use crate::channel::Channel;
 
-/// The messages received on channel `C` in the last two dispatches, as `(peer, payload)`.
+/// The messages received on one channel in the last two dispatches, as `(peer, payload)`:
+/// one slot of [`IncomingMessages`](super::IncomingMessages).
 ///
 /// Double-buffered like Bevy's `Messages<T>`: each
 /// [`StardustSet::Dispatch`](crate::plugin::StardustSet::Dispatch) drops the messages of
@@ -22,35 +23,22 @@ use crate::channel::Channel;
 ///
 /// Invariant: within one peer and this channel, messages are in the order the transport
 /// delivered them. Capacity is kept across frames: steady-state dispatch does not allocate.
-#[derive(Resource, Debug)]
-pub struct Incoming<C: Channel> {
+#[derive(Debug, Default)]
+pub(crate) struct Inbound {
     previous: Vec<(Entity, Bytes)>,
     current: Vec<(Entity, Bytes)>,
     previous_start: u64,
     current_start: u64,
-    _channel: PhantomData<fn() -> C>,
 }
 
-impl<C: Channel> Default for Incoming<C> {
-    fn default() -> Self {
-        Incoming {
-            previous: Vec::new(),
-            current: Vec::new(),
-            previous_start: 0,
-            current_start: 0,
-            _channel: PhantomData,
-        }
-    }
-}
-
-impl<C: Channel> Incoming<C> {
+impl Inbound {
     /// The sequence number the next delivered message will get.
-    pub fn next_sequence(&self) -> u64 {
+    pub(crate) fn next_sequence(&self) -> u64 {
         self.current_start + self.current.len() as u64
     }
 
-    /// Every message still readable, with sequence number `>= cursor`, oldest first.
-    pub fn since(&self, cursor: u64) -> impl Iterator<Item = (Entity, &Bytes)> + '_ {
+    /// The readable messages numbered `cursor` or later, oldest first.
+    pub(crate) fn since(&self, cursor: u64) -> impl Iterator<Item = (Entity, &Bytes)> + '_ {
         let skip_previous = cursor.saturating_sub(self.previous_start);
         let skip_current = cursor.saturating_sub(self.current_start);
         let previous = self.previous.get(clamp(skip_previous)..).unwrap_or_default();
@@ -58,12 +46,12 @@ impl<C: Channel> Incoming<C> {
         previous.iter().chain(current).map(|(peer, payload)| (*peer, payload))
     }
 
-    /// How many readable messages have a sequence number `>= cursor`.
-    pub fn count_since(&self, cursor: u64) -> usize {
+    /// How many readable messages are numbered `cursor` or later.
+    pub(crate) fn count_since(&self, cursor: u64) -> usize {
         clamp(self.next_sequence().saturating_sub(cursor.max(self.previous_start)))
     }
 
-    /// Drops the older buffer and starts a new one; called once per dispatch.
+    /// Starts a dispatch: the oldest buffer is dropped, the newest becomes the previous one.
     pub(crate) fn rotate(&mut self) {
         core::mem::swap(&mut self.previous, &mut self.current);
         self.current.clear();
@@ -71,14 +59,9 @@ impl<C: Channel> Incoming<C> {
         self.current_start = self.previous_start + self.previous.len() as u64;
     }
 
-    /// Appends `batch` to the current buffer, leaving `batch` empty with some capacity.
-    pub(crate) fn deliver(&mut self, batch: &mut Vec<(Entity, Bytes)>) {
-        if self.current.is_empty() {
-            // Exchange buffers instead of copying: both keep their capacity for later frames.
-            core::mem::swap(&mut self.current, batch);
-        } else {
-            self.current.append(batch);
-        }
+    /// Appends a message delivered by this dispatch.
+    pub(crate) fn push(&mut self, peer: Entity, payload: Bytes) {
+        self.current.push((peer, payload));
     }
 }
 
@@ -86,10 +69,12 @@ fn clamp(skip: u64) -> usize {
     usize::try_from(skip).unwrap_or(usize::MAX)
 }
 
-/// A reader's position: the sequence number of the first message it has not seen.
+/// A reader's position: the sequence number of the first message it has not seen, and
+/// where its channel's messages are in [`IncomingMessages`].
 #[derive(Debug)]
 pub struct ReaderCursor<C: Channel> {
     next: AtomicU64,
+    slot: usize,
     _channel: PhantomData<fn() -> C>,
 }
 
@@ -98,7 +83,9 @@ impl<C: Channel> FromWorld for ReaderCursor<C> {
     /// If `C` was never registered: the message names the type and the fix.
     fn from_world(world: &mut World) -> Self {
         super::assert_registered::<C>(world, "ChannelReader");
-        ReaderCursor { next: AtomicU64::new(0), _channel: PhantomData }
+        let slot = world.get_resource_or_init::<IncomingMessages>().slot_of(C::ID);
+        let slot = slot.unwrap_or_else(|| super::not_installed::<C>("ChannelReader"));
+        ReaderCursor { next: AtomicU64::new(0), slot, _channel: PhantomData }
     }
 }
 
@@ -131,21 +118,26 @@ impl<C: Channel> FromWorld for ReaderCursor<C> {
 /// [`add_channel`](crate::channel::ChannelAppExt::add_channel).
 #[derive(SystemParam)]
 pub struct ChannelReader<'w, 's, C: Channel> {
-    incoming: Res<'w, Incoming<C>>,
+    incoming: Res<'w, IncomingMessages>,
     cursor: Local<'s, ReaderCursor<C>>,
 }
 
 impl<C: Channel> ChannelReader<'_, '_, C> {
+    fn inbound(&self) -> &Inbound {
+        self.incoming.inbound(self.cursor.slot)
+    }
+
     /// The messages this reader has not seen yet, oldest first, as `(peer, payload)`; marks
     /// them all as seen (a second call in the same run yields nothing new).
     pub fn read(&self) -> impl Iterator<Item = (Entity, &Bytes)> + '_ {
-        let cursor = self.cursor.next.swap(self.incoming.next_sequence(), Ordering::Relaxed);
-        self.incoming.since(cursor)
+        let inbound = self.inbound();
+        let cursor = self.cursor.next.swap(inbound.next_sequence(), Ordering::Relaxed);
+        inbound.since(cursor)
     }
 
     /// How many messages [`read`](Self::read) would yield.
     pub fn len(&self) -> usize {
-        self.incoming.count_since(self.cursor.next.load(Ordering::Relaxed))
+        self.inbound().count_since(self.cursor.next.load(Ordering::Relaxed))
     }
 
     /// Whether [`read`](Self::read) would yield nothing.
@@ -155,6 +147,6 @@ impl<C: Channel> ChannelReader<'_, '_, C> {
 
     /// Marks every readable message as seen without reading it.
     pub fn clear(&self) {
-        self.cursor.next.store(self.incoming.next_sequence(), Ordering::Relaxed);
+        self.cursor.next.store(self.inbound().next_sequence(), Ordering::Relaxed);
     }
 }

@@ -1,169 +1,174 @@
-//! The systems that move messages between the typed per-channel queues and the untyped
-//! per-peer queues, and the wiring that installs them for every registered channel.
+//! The two passes that move messages between the per-channel queues games use and the
+//! per-peer queues transports use, each serving every channel at once.
 
-use bevy::app::{App, PostUpdate, PreUpdate};
+use bevy::app::App;
 use bevy::ecs::entity::Entity;
 use bevy::ecs::resource::Resource;
-use bevy::ecs::schedule::{IntoScheduleConfigs, SystemSet};
-use bevy::ecs::system::{Query, ResMut};
-use bytes::Bytes;
+use bevy::ecs::system::{Query, ResMut, SystemParam};
 
-use super::{Incoming, Outgoing, PeerInbox, PeerOutbox};
+use super::reader::Inbound;
+use super::{OutgoingMessages, PeerInbox, PeerOutbox};
 use crate::channel::{Channel, ChannelId};
 use crate::peer::PeerStats;
-use crate::plugin::StardustSet;
 use crate::stats::RuntimeStats;
 
-/// The steps inside [`StardustSet::Dispatch`], chained in this order.
-#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum DispatchStep {
-    /// Lifecycle messages for state changes made in `Receive`.
-    Lifecycle,
-    /// Every inbox drained into per-channel batches.
-    Route,
-    /// Each channel's batch handed to its readers.
-    Deliver,
-}
-
-/// Installs the typed queues and the flush/deliver systems of channel `C`.
+/// Registers channel `C`'s slots in [`IncomingMessages`] and [`OutgoingMessages`].
 ///
 /// Called by [`ChannelAppExt::add_channel`](crate::channel::ChannelAppExt::add_channel) the
 /// first time `C` is registered, so it works whether the channel is added before or after
-/// [`StardustPlugin`](crate::plugin::StardustPlugin): systems only name the sets, which the
-/// plugin orders whenever it is added.
+/// [`StardustPlugin`](crate::plugin::StardustPlugin), whose two systems serve every channel:
+/// adding a channel adds no system to the frame.
 pub(crate) fn install_channel<C: Channel>(app: &mut App) {
-    app.init_resource::<Outgoing<C>>()
-        .init_resource::<Incoming<C>>()
-        .init_resource::<RuntimeStats>();
-    app.world_mut().get_resource_or_init::<IncomingRouter>().add(C::ID, C::CONFIG.max_size);
-    app.add_systems(PreUpdate, deliver::<C>.in_set(DispatchStep::Deliver))
-        .add_systems(PostUpdate, flush::<C>.in_set(StardustSet::Flush));
+    app.init_resource::<RuntimeStats>();
+    let world = app.world_mut();
+    world.get_resource_or_init::<IncomingMessages>().add(C::ID, C::CONFIG.max_size);
+    world.get_resource_or_init::<OutgoingMessages>().add(C::ID);
 }
 
-/// Per-channel batches of incoming messages, between routing and delivery.
+/// Every registered channel's received messages, where [`ChannelReader`]s read them: per
+/// channel, the messages of the last two dispatches (see
+/// [`ChannelReader`'s message lifetime](ChannelReader#message-lifetime)).
+///
+/// Filled by [`StardustSet::Dispatch`](crate::plugin::StardustSet::Dispatch), which drains
+/// every peer's [`PeerInbox`] into it in one pass. Readers only read it, so any number of
+/// them, on any channels, run in parallel.
+///
+/// [`ChannelReader`]: super::ChannelReader
 #[derive(Resource, Debug, Default)]
-pub(crate) struct IncomingRouter {
+pub struct IncomingMessages {
     /// `(id, slot)` sorted by id, for lookups by binary search.
     index: Vec<(ChannelId, usize)>,
-    slots: Vec<RouterSlot>,
+    /// One slot per registered channel, in registration order (indices never change).
+    slots: Vec<IncomingSlot>,
 }
 
 #[derive(Debug)]
-struct RouterSlot {
+struct IncomingSlot {
     max_size: usize,
-    batch: Vec<(Entity, Bytes)>,
+    messages: Inbound,
 }
 
-impl IncomingRouter {
+impl IncomingMessages {
     fn add(&mut self, id: ChannelId, max_size: u32) {
         if let Err(position) = self.index.binary_search_by_key(&id, |&(id, _)| id) {
             let max_size = usize::try_from(max_size).unwrap_or(usize::MAX);
             self.index.insert(position, (id, self.slots.len()));
-            self.slots.push(RouterSlot { max_size, batch: Vec::new() });
+            self.slots.push(IncomingSlot { max_size, messages: Inbound::default() });
         }
     }
 
-    fn slot_of(&self, id: ChannelId) -> Option<usize> {
+    /// The slot of channel `id`, if it is registered.
+    pub(crate) fn slot_of(&self, id: ChannelId) -> Option<usize> {
         let position = self.index.binary_search_by_key(&id, |&(id, _)| id).ok()?;
         Some(self.index[position].1)
     }
+
+    /// The messages of slot `slot` (from [`slot_of`](Self::slot_of)).
+    pub(crate) fn inbound(&self, slot: usize) -> &Inbound {
+        &self.slots[slot].messages
+    }
 }
 
-/// Drains every peer's inbox into per-channel batches, dropping and counting unknown
-/// channel ids and oversize messages. Order within a peer and channel is preserved.
-pub(crate) fn route_incoming(
-    mut router: ResMut<'_, IncomingRouter>,
-    mut totals: ResMut<'_, RuntimeStats>,
-    mut peers: Query<'_, '_, (Entity, &mut PeerInbox, &mut PeerStats)>,
-) {
-    let router = &mut *router;
-    for (peer, mut inbox, mut stats) in &mut peers {
-        if inbox.messages.is_empty() {
-            continue;
+/// What [`StardustSet::Dispatch`](crate::plugin::StardustSet::Dispatch) needs to route the
+/// inboxes.
+#[derive(SystemParam)]
+pub(crate) struct Routing<'w, 's> {
+    incoming: ResMut<'w, IncomingMessages>,
+    totals: ResMut<'w, RuntimeStats>,
+    peers: Query<'w, 's, (Entity, &'static mut PeerInbox, &'static mut PeerStats)>,
+}
+
+impl Routing<'_, '_> {
+    /// Starts every channel's next dispatch, then drains every peer's inbox into the
+    /// channels, dropping and counting unknown channel ids and oversize messages. Order
+    /// within a peer and channel is preserved.
+    pub(crate) fn route(&mut self) {
+        let incoming = &mut *self.incoming;
+        for slot in &mut incoming.slots {
+            slot.messages.rotate();
         }
-        let (mut received, mut unknown, mut oversize) = (0, 0, 0);
-        // Messages of one channel usually come in runs: remember the last lookup.
-        let mut last: Option<(ChannelId, usize)> = None;
-        for (id, payload) in inbox.messages.drain(..) {
-            let slot = match last {
-                Some((last_id, slot)) if last_id == id => slot,
-                _ => match router.slot_of(id) {
-                    Some(slot) => {
-                        last = Some((id, slot));
-                        slot
-                    }
-                    None => {
-                        unknown += 1;
-                        continue;
-                    }
-                },
-            };
-            let slot = &mut router.slots[slot];
-            if payload.len() > slot.max_size {
-                oversize += 1;
+        for (peer, mut inbox, mut stats) in &mut self.peers {
+            if inbox.messages.is_empty() {
                 continue;
             }
-            slot.batch.push((peer, payload));
-            received += 1;
-        }
-        stats.messages_received += received;
-        stats.dropped_unknown_channel += unknown;
-        stats.dropped_oversize += oversize;
-        totals.dropped_unknown_channel += unknown;
-        totals.dropped_oversize += oversize;
-        if unknown + oversize > 0 {
-            bevy::log::debug!(
-                "peer {peer}: dropped {unknown} messages on unknown channels and {oversize} oversize"
-            );
+            let (mut received, mut unknown, mut oversize) = (0, 0, 0);
+            // Messages of one channel usually come in runs: remember the last lookup.
+            let mut last: Option<(ChannelId, usize)> = None;
+            for (id, payload) in inbox.messages.drain(..) {
+                let slot = match last {
+                    Some((last_id, slot)) if last_id == id => slot,
+                    _ => match incoming.slot_of(id) {
+                        Some(slot) => {
+                            last = Some((id, slot));
+                            slot
+                        }
+                        None => {
+                            unknown += 1;
+                            continue;
+                        }
+                    },
+                };
+                let slot = &mut incoming.slots[slot];
+                if payload.len() > slot.max_size {
+                    oversize += 1;
+                    continue;
+                }
+                slot.messages.push(peer, payload);
+                received += 1;
+            }
+            stats.messages_received += received;
+            stats.dropped_unknown_channel += unknown;
+            stats.dropped_oversize += oversize;
+            self.totals.dropped_unknown_channel += unknown;
+            self.totals.dropped_oversize += oversize;
+            if unknown + oversize > 0 {
+                bevy::log::debug!(
+                    "peer {peer}: dropped {unknown} messages on unknown channels and {oversize} \
+                     oversize"
+                );
+            }
         }
     }
 }
 
-/// Rotates channel `C`'s double buffer and hands it the batch routed this frame.
-fn deliver<C: Channel>(
-    mut router: ResMut<'_, IncomingRouter>,
-    mut incoming: ResMut<'_, Incoming<C>>,
-) {
-    incoming.rotate();
-    if let Some(slot) = router.slot_of(C::ID) {
-        incoming.deliver(&mut router.slots[slot].batch);
-    }
-}
-
-/// Moves channel `C`'s sent messages into their peers' outboxes, in send order.
-fn flush<C: Channel>(
-    mut outgoing: ResMut<'_, Outgoing<C>>,
+/// `StardustSet::Flush`: moves every channel's sent messages into their peers' outboxes,
+/// each channel in send order.
+pub(crate) fn flush_outgoing(
+    mut outgoing: ResMut<'_, OutgoingMessages>,
     mut totals: ResMut<'_, RuntimeStats>,
     mut peers: Query<'_, '_, (&mut PeerOutbox, &mut PeerStats)>,
 ) {
-    if outgoing.messages.is_empty() {
-        return;
-    }
-    let mut gone = 0;
-    // Games usually send runs of messages to one peer: look each run's peer up once.
-    let mut messages = outgoing.messages.drain(..).peekable();
-    while let Some((peer, payload)) = messages.next() {
-        let mut run = 1;
-        match peers.get_mut(peer) {
-            Ok((mut outbox, mut stats)) => {
-                let outbox = &mut outbox.messages;
-                outbox.push((C::ID, payload));
-                while let Some((_, payload)) = messages.next_if(|(next, _)| *next == peer) {
-                    outbox.push((C::ID, payload));
-                    run += 1;
+    for slot in &mut outgoing.slots {
+        if slot.messages.is_empty() {
+            continue;
+        }
+        let id = slot.id;
+        let mut gone = 0;
+        // Games usually send runs of messages to one peer: look each run's peer up once.
+        let mut messages = slot.messages.drain(..).peekable();
+        while let Some((peer, payload)) = messages.next() {
+            let mut run = 1;
+            match peers.get_mut(peer) {
+                Ok((mut outbox, mut stats)) => {
+                    let outbox = &mut outbox.messages;
+                    outbox.push((id, payload));
+                    while let Some((_, payload)) = messages.next_if(|(next, _)| *next == peer) {
+                        outbox.push((id, payload));
+                        run += 1;
+                    }
+                    stats.messages_sent += run;
                 }
-                stats.messages_sent += run;
-            }
-            Err(_) => {
-                while messages.next_if(|(next, _)| *next == peer).is_some() {
-                    run += 1;
+                Err(_) => {
+                    while messages.next_if(|(next, _)| *next == peer).is_some() {
+                        run += 1;
+                    }
+                    gone += run;
                 }
-                gone += run;
             }
         }
-    }
-    if gone > 0 {
-        totals.dropped_peer_gone += gone;
-        bevy::log::debug!("channel {}: dropped {gone} messages to despawned peers", C::ID);
+        if gone > 0 {
+            totals.dropped_peer_gone += gone;
+            bevy::log::debug!("channel {id}: dropped {gone} messages to despawned peers");
+        }
     }
 }

@@ -11,41 +11,56 @@ use bevy::ecs::world::{DeferredWorld, FromWorld, World};
 use bytes::Bytes;
 
 use super::SendError;
-use crate::channel::Channel;
+use crate::channel::{Channel, ChannelId};
 use crate::peer::{Peer, PeerState};
 
-/// Every message sent on channel `C` this frame and not yet flushed, as `(peer, payload)`
-/// in send order.
+/// Every message sent this frame and not yet flushed: per registered channel, its
+/// `(peer, payload)`s in send order.
 ///
 /// Filled when the [`ChannelWriter`]s' buffers are applied (at the end of the schedule
 /// they ran in, or at an earlier sync point), emptied by
-/// [`StardustSet::Flush`](crate::plugin::StardustSet::Flush). Its capacity is kept across
-/// frames, so steady-state sending does not allocate.
-#[derive(Resource, Debug)]
-pub struct Outgoing<C: Channel> {
+/// [`StardustSet::Flush`](crate::plugin::StardustSet::Flush), which moves every channel's
+/// messages into their peers' [`PeerOutbox`](super::PeerOutbox) in one pass. Capacity is kept
+/// across frames, so steady-state sending does not allocate.
+#[derive(Resource, Debug, Default)]
+pub struct OutgoingMessages {
+    /// One slot per registered channel, in registration order.
+    pub(crate) slots: Vec<OutgoingSlot>,
+}
+
+/// The messages waiting for the flush on one channel.
+#[derive(Debug)]
+pub(crate) struct OutgoingSlot {
+    pub(crate) id: ChannelId,
     pub(crate) messages: Vec<(Entity, Bytes)>,
-    _channel: PhantomData<fn() -> C>,
 }
 
-impl<C: Channel> Default for Outgoing<C> {
-    fn default() -> Self {
-        Outgoing { messages: Vec::new(), _channel: PhantomData }
+impl OutgoingMessages {
+    /// Adds a slot for channel `id` unless it has one; returns the slot's index.
+    pub(crate) fn add(&mut self, id: ChannelId) -> usize {
+        self.slot_of(id).unwrap_or_else(|| {
+            self.slots.push(OutgoingSlot { id, messages: Vec::new() });
+            self.slots.len() - 1
+        })
     }
-}
 
-impl<C: Channel> Outgoing<C> {
-    /// How many messages wait for the flush.
+    /// The slot of channel `id`, if it is registered.
+    pub(crate) fn slot_of(&self, id: ChannelId) -> Option<usize> {
+        self.slots.iter().position(|slot| slot.id == id)
+    }
+
+    /// How many messages wait for the flush, over every channel.
     pub fn len(&self) -> usize {
-        self.messages.len()
+        self.slots.iter().map(|slot| slot.messages.len()).sum()
     }
 
     /// Whether no message waits for the flush.
     pub fn is_empty(&self) -> bool {
-        self.messages.is_empty()
+        self.slots.iter().all(|slot| slot.messages.is_empty())
     }
 }
 
-/// One system's private queue for channel `C`, moved into [`Outgoing<C>`] when Bevy
+/// One system's private queue for channel `C`, moved into [`OutgoingMessages`] when Bevy
 /// applies the system's deferred buffers.
 ///
 /// Because every writer system owns its buffer, any number of systems can write the same
@@ -54,6 +69,7 @@ impl<C: Channel> Outgoing<C> {
 #[derive(Debug)]
 pub struct WriterBuffer<C: Channel> {
     messages: Vec<(Entity, Bytes)>,
+    slot: usize,
     _channel: PhantomData<fn() -> C>,
 }
 
@@ -62,7 +78,9 @@ impl<C: Channel> FromWorld for WriterBuffer<C> {
     /// If `C` was never registered: the message names the type and the fix.
     fn from_world(world: &mut World) -> Self {
         super::assert_registered::<C>(world, "ChannelWriter");
-        WriterBuffer { messages: Vec::new(), _channel: PhantomData }
+        let slot = world.get_resource_or_init::<OutgoingMessages>().slot_of(C::ID);
+        let slot = slot.unwrap_or_else(|| super::not_installed::<C>("ChannelWriter"));
+        WriterBuffer { messages: Vec::new(), slot, _channel: PhantomData }
     }
 }
 
@@ -71,9 +89,10 @@ impl<C: Channel> SystemBuffer for WriterBuffer<C> {
         if self.messages.is_empty() {
             return;
         }
-        if let Some(mut outgoing) = world.get_resource_mut::<Outgoing<C>>() {
+        let Some(mut outgoing) = world.get_resource_mut::<OutgoingMessages>() else { return };
+        if let Some(slot) = outgoing.slots.get_mut(self.slot) {
             // `append` moves the elements and keeps our capacity for the next frame.
-            outgoing.messages.append(&mut self.messages);
+            slot.messages.append(&mut self.messages);
         }
     }
 }

@@ -6,7 +6,7 @@ use bevy::ecs::component::Component;
 use bevy::ecs::entity::Entity;
 use bevy::ecs::event::EntityEvent;
 use bevy::ecs::message::{Message, MessageWriter};
-use bevy::ecs::system::{Commands, Query};
+use bevy::ecs::system::{Commands, Query, SystemParam};
 
 use super::{DisconnectReason, PeerState};
 
@@ -47,34 +47,41 @@ pub(crate) enum LifecycleReport {
     Disconnected,
 }
 
-/// Writes lifecycle messages for new transitions and despawns peers whose disconnection
-/// was reported in an earlier frame.
-pub(crate) fn report_lifecycle(
-    mut commands: Commands<'_, '_>,
-    mut peers: Query<'_, '_, (Entity, &PeerState, &mut LifecycleReport)>,
-    mut connected: MessageWriter<'_, PeerConnected>,
-    mut disconnected: MessageWriter<'_, PeerDisconnected>,
-) {
-    for (peer, state, mut report) in &mut peers {
-        match (*report, state) {
-            (LifecycleReport::Disconnected, _) => {
-                // `try_`: the game may have despawned it already this frame.
-                commands.entity(peer).try_despawn();
+/// What [`StardustSet::Dispatch`](crate::plugin::StardustSet::Dispatch) needs to report
+/// the lifecycle.
+#[derive(SystemParam)]
+pub(crate) struct Lifecycle<'w, 's> {
+    commands: Commands<'w, 's>,
+    peers: Query<'w, 's, (Entity, &'static PeerState, &'static mut LifecycleReport)>,
+    connected: MessageWriter<'w, PeerConnected>,
+    disconnected: MessageWriter<'w, PeerDisconnected>,
+}
+
+impl Lifecycle<'_, '_> {
+    /// Writes lifecycle messages for new transitions and despawns peers whose
+    /// disconnection was reported in an earlier frame.
+    pub(crate) fn report(&mut self) {
+        for (peer, state, mut report) in &mut self.peers {
+            match (*report, state) {
+                (LifecycleReport::Disconnected, _) => {
+                    // `try_`: the game may have despawned it already this frame.
+                    self.commands.entity(peer).try_despawn();
+                }
+                (_, PeerState::Disconnected(reason)) => {
+                    *report = LifecycleReport::Disconnected;
+                    let message = PeerDisconnected { peer, reason: reason.clone() };
+                    bevy::log::debug!("peer {peer} disconnected: {reason}");
+                    self.disconnected.write(message.clone());
+                    self.commands.trigger(message);
+                }
+                (LifecycleReport::Nothing, PeerState::Connected) => {
+                    *report = LifecycleReport::Connected;
+                    bevy::log::debug!("peer {peer} connected");
+                    self.connected.write(PeerConnected { peer });
+                    self.commands.trigger(PeerConnected { peer });
+                }
+                _ => {}
             }
-            (_, PeerState::Disconnected(reason)) => {
-                *report = LifecycleReport::Disconnected;
-                let message = PeerDisconnected { peer, reason: reason.clone() };
-                bevy::log::debug!("peer {peer} disconnected: {reason}");
-                disconnected.write(message.clone());
-                commands.trigger(message);
-            }
-            (LifecycleReport::Nothing, PeerState::Connected) => {
-                *report = LifecycleReport::Connected;
-                bevy::log::debug!("peer {peer} connected");
-                connected.write(PeerConnected { peer });
-                commands.trigger(PeerConnected { peer });
-            }
-            _ => {}
         }
     }
 }

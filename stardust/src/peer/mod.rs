@@ -19,7 +19,7 @@ use crate::messages::{PeerInbox, PeerOutbox};
 
 pub use conditions::{any_peer_connected, peer_connected, peer_disconnected};
 pub use disconnect::PeerCommandsExt;
-pub(crate) use lifecycle::{LifecycleReport, report_lifecycle};
+pub(crate) use lifecycle::{Lifecycle, LifecycleReport};
 pub use lifecycle::{PeerConnected, PeerDisconnected};
 pub use reason::{DisconnectInitiator, DisconnectReason};
 pub use stats::PeerStats;
