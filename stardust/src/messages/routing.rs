@@ -27,7 +27,7 @@ pub(crate) fn install_channel<C: Channel>(app: &mut App) {
 
 /// Every registered channel's received messages, where [`ChannelReader`]s read them: per
 /// channel, the messages of the last two dispatches (see
-/// [`ChannelReader`'s message lifetime](ChannelReader#message-lifetime)).
+/// [`ChannelReader`'s message lifetime](super::ChannelReader#message-lifetime)).
 ///
 /// Filled by [`StardustSet::Dispatch`](crate::plugin::StardustSet::Dispatch), which drains
 /// every peer's [`PeerInbox`] into it in one pass. Readers only read it, so any number of
