@@ -44,6 +44,24 @@ pub struct Extremes;
 #[channel(unreliable, id = 0, max_size = 1, priority = 255)]
 pub struct OtherExtremes;
 
+/// Channels declared by a `macro_rules!` macro: its `literal` and `path` fragments reach
+/// the derive wrapped in invisible groups, and read as if written out.
+macro_rules! channel_with {
+    ($name:ident, $id:literal, $size:literal, $krate:path) => {
+        #[derive(Channel)]
+        #[channel(reliable, ordered, id = $id, max_size = $size, crate = $krate)]
+        pub struct $name;
+    };
+    ($name:ident, $label:literal) => {
+        #[derive(Channel)]
+        #[channel(unreliable, name = $label)]
+        pub struct $name;
+    };
+}
+
+channel_with!(FromMacro, 0x00ABCD, 512, my_engine::net::stardust);
+channel_with!(NamedFromMacro, "game.macro");
+
 mod nested {
     use stardust::prelude::*;
 
@@ -110,6 +128,13 @@ fn crate_override_compiles_and_gets_the_unreliable_defaults() {
         }
     );
     assert_eq!(Ping::ID, ChannelId::from_name(concat!(module_path!(), "::Ping")));
+}
+
+#[test]
+fn values_substituted_by_a_macro_are_read_like_written_ones() {
+    assert_eq!(FromMacro::ID, ChannelId::new(0x00ABCD).unwrap());
+    assert_eq!(FromMacro::CONFIG.max_size, 512);
+    assert_eq!(NamedFromMacro::ID, ChannelId::from_name("game.macro"));
 }
 
 #[test]

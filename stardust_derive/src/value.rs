@@ -2,7 +2,7 @@
 //! checking it on its own: literal type and range. Rules between keys live in `validate`.
 
 use quote::ToTokens;
-use syn::{Expr, ExprLit, ExprUnary, Lit, Path, UnOp};
+use syn::{Expr, ExprGroup, ExprLit, ExprUnary, Lit, Path, UnOp};
 
 /// What an integer key accepts, and how to tell the user.
 pub(crate) struct IntKey {
@@ -45,12 +45,23 @@ pub(crate) const PRIORITY: IntKey = IntKey {
     example: "priority = 200",
 };
 
+/// `expr` without the invisible delimiters `macro_rules!` puts around a substituted
+/// fragment (`id = $id` with `$id:literal` arrives as a group holding the literal), so a
+/// channel declared by a macro reads like one written out.
+fn peeled(mut expr: &Expr) -> &Expr {
+    while let Expr::Group(ExprGroup { expr: inner, .. }) = expr {
+        expr = inner;
+    }
+    expr
+}
+
 /// The integer that `expr` spells, if it is an integer literal (optionally negated)
 /// within `key`'s range; otherwise an error spanned at `expr` quoting it.
 pub(crate) fn int_in_range(key: &IntKey, expr: &Expr) -> syn::Result<u32> {
+    let expr = peeled(expr);
     let (negative, lit) = match expr {
         Expr::Lit(ExprLit { lit: Lit::Int(lit), .. }) => (false, lit),
-        Expr::Unary(ExprUnary { op: UnOp::Neg(_), expr: inner, .. }) => match &**inner {
+        Expr::Unary(ExprUnary { op: UnOp::Neg(_), expr: inner, .. }) => match peeled(inner) {
             Expr::Lit(ExprLit { lit: Lit::Int(lit), .. }) => (true, lit),
             _ => return Err(wrong_type(key.name, "an integer literal", key.example, expr)),
         },
@@ -80,6 +91,7 @@ pub(crate) fn int_in_range(key: &IntKey, expr: &Expr) -> syn::Result<u32> {
 /// The non-empty string of a `name = "…"` value.
 pub(crate) fn name(expr: &Expr) -> syn::Result<String> {
     let example = "name = \"game.chat\"";
+    let expr = peeled(expr);
     let Expr::Lit(ExprLit { lit: Lit::Str(lit), .. }) = expr else {
         return Err(wrong_type("name", "a string literal", example, expr));
     };
@@ -96,7 +108,7 @@ pub(crate) fn name(expr: &Expr) -> syn::Result<String> {
 
 /// The path of a `crate = …` value.
 pub(crate) fn crate_path(expr: &Expr) -> syn::Result<Path> {
-    match expr {
+    match peeled(expr) {
         Expr::Path(path) if path.qself.is_none() && path.attrs.is_empty() => Ok(path.path.clone()),
         _ => Err(wrong_type("crate", "a path", "crate = my_engine::net::stardust", expr)),
     }
