@@ -48,11 +48,13 @@ pub struct OtherExtremes;
 /// the derive wrapped in invisible groups, and read as if written out.
 macro_rules! channel_with {
     ($name:ident, $id:literal, $size:literal, $krate:path) => {
+        /// A channel declared by `channel_with!`.
         #[derive(Channel)]
         #[channel(reliable, ordered, id = $id, max_size = $size, crate = $krate)]
         pub struct $name;
     };
     ($name:ident, $label:literal) => {
+        /// A named channel declared by `channel_with!`.
         #[derive(Channel)]
         #[channel(unreliable, name = $label)]
         pub struct $name;
