@@ -92,6 +92,25 @@ impl SentPackets {
         }
     }
 
+    /// Of the 65 packet numbers an ack block covers, `top, top - 1, …, top - 64` (bit `i`
+    /// stands for `top - i`), those this history still tracks: the others are already
+    /// forgotten or were never sent, and [`on_ack`](Self::on_ack) would ignore them. Lets the
+    /// caller skip them; a block mostly acknowledges packets acknowledged before.
+    pub(crate) fn tracked_mask(&self, top: u16) -> u128 {
+        let len = self.packets.len();
+        if len == 0 {
+            return 0;
+        }
+        // `top - i` is tracked when it is at or above `base_seq` (`i <= d`) and below
+        // `base_seq + len` (`i > d - len`). A `top` behind `base_seq` wraps `d` far above 64.
+        let d = usize::from(top.wrapping_sub(self.base_seq));
+        let (lo, hi) = ((d + 1).saturating_sub(len), d.min(64));
+        if lo > hi {
+            return 0;
+        }
+        (u128::MAX >> (128 - (hi - lo + 1))) << lo
+    }
+
     /// Matches an ack for packet `seq`; calls `on_piece` for each reliable frame it carried.
     /// Returns when the packet was sent if this is its first ack (`None` for unknown, ack-only
     /// or already acknowledged packets).
@@ -149,5 +168,35 @@ impl SentPackets {
         let declare = self.packets.get(self.scan).map(|p| p.sent_at + rto);
         let forget = self.packets.front().filter(|p| p.lost).map(|p| p.sent_at + rto * LINGER_RTOS);
         declare.into_iter().chain(forget).min()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The mask against a packet-by-packet check, across wraparound and history sizes.
+    #[test]
+    fn tracked_mask_matches_a_packet_by_packet_check() {
+        let now = Instant::now();
+        for base in [0u16, 10, 0xFFC0, 0xFFFF] {
+            for len in [0usize, 1, 2, 64, 65, 66, 300] {
+                let mut sent = SentPackets::default();
+                for k in 0..len {
+                    sent.push(base.wrapping_add(k as u16), now, true, Vec::new());
+                }
+                for offset in (-80i32..400).step_by(3) {
+                    let top = base.wrapping_add(offset as u16);
+                    let mask = sent.tracked_mask(top);
+                    for i in 0..65u16 {
+                        let seq = top.wrapping_sub(i);
+                        let tracked = usize::from(seq.wrapping_sub(base)) < len;
+                        let bit = mask >> i & 1 == 1;
+                        assert_eq!(bit, tracked, "base {base} len {len} top {top} i {i}");
+                    }
+                    assert_eq!(mask >> 65, 0, "no bit beyond the block");
+                }
+            }
+        }
     }
 }

@@ -128,8 +128,10 @@ impl Session {
 
     fn process_acks(&mut self, now: Instant, datagram: &[u8]) {
         for block in ack_blocks(datagram) {
-            // Bit i of `acked` stands for packet `block.ack - i`; visit only the set bits.
-            let mut acked = (u128::from(block.ack_bits) << 1) | 1;
+            // Bit i of `acked` stands for packet `block.ack - i`; visit only the set bits of
+            // packets still tracked (most of a block re-acknowledges forgotten ones).
+            let mut acked =
+                ((u128::from(block.ack_bits) << 1) | 1) & self.sent.tracked_mask(block.ack);
             while acked != 0 {
                 let i = acked.trailing_zeros() as u16;
                 acked &= acked - 1;
