@@ -36,12 +36,11 @@ pub(crate) struct OutgoingSlot {
 }
 
 impl OutgoingMessages {
-    /// Adds a slot for channel `id` unless it has one; returns the slot's index.
-    pub(crate) fn add(&mut self, id: ChannelId) -> usize {
-        self.slot_of(id).unwrap_or_else(|| {
+    /// Adds a slot for channel `id` unless it has one.
+    pub(crate) fn add(&mut self, id: ChannelId) {
+        if self.slot_of(id).is_none() {
             self.slots.push(OutgoingSlot { id, messages: Vec::new() });
-            self.slots.len() - 1
-        })
+        }
     }
 
     /// The slot of channel `id`, if it is registered.
