@@ -1,6 +1,7 @@
 //! When the OS refuses one datagram of a batch (here one addressed to port 0, which no socket
 //! can have), send_batch reports the error, drops and counts that datagram, and the next call
-//! sends the rest: one bad destination never blocks the others.
+//! sends the rest: one bad destination never blocks the others. The same holds for a batch of
+//! a single datagram, which goes out with `sendto` rather than `sendmmsg`.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
@@ -47,4 +48,34 @@ fn refused_datagram_is_dropped_and_the_rest_go_out() {
         got.extend(recv.iter().map(|d| d.bytes.to_vec()));
     }
     assert_eq!(got, vec![b"one".to_vec(), b"two".to_vec()]);
+}
+
+#[test]
+fn a_lone_refused_datagram_is_dropped_and_the_next_lone_one_goes_out() {
+    let bind = || {
+        PortSocket::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), &SocketConfig::default())
+            .unwrap()
+    };
+    let sender = bind();
+    let receiver = bind();
+    let mut batch = SendBatch::new(8, 64);
+
+    // A batch of one is sent with `sendto` rather than `sendmmsg`: same contract.
+    batch.push(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), b"lost").unwrap();
+    assert!(sender.send_batch(&mut batch).is_err());
+    assert_eq!(batch.dropped(), 1);
+    assert!(batch.is_empty());
+
+    batch.push(receiver.local_addr(), b"kept").unwrap();
+    assert_eq!(sender.send_batch(&mut batch).unwrap(), 1);
+    assert!(batch.is_empty());
+
+    let mut recv = RecvBatch::new(8, 64);
+    let mut got = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while got.is_empty() && Instant::now() < deadline {
+        receiver.recv_batch(&mut recv).unwrap();
+        got.extend(recv.iter().map(|d| (d.from, d.bytes.to_vec())));
+    }
+    assert_eq!(got, vec![(sender.local_addr(), b"kept".to_vec())]);
 }

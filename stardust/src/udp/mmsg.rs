@@ -1,4 +1,5 @@
-//! The batched datagram syscalls, `recvmmsg` and `sendmmsg`, on Linux and Android.
+//! The batched datagram syscalls, `recvmmsg` and `sendmmsg` (`sendto` for a lone datagram), on
+//! Linux and Android.
 //!
 //! This is the only file of Stardust with unsafe code: the two calls take arrays of C headers
 //! pointing into caller buffers. Everything else of the UDP transport is safe. The header,
@@ -92,8 +93,8 @@ pub(super) fn recv(
     Ok(received)
 }
 
-/// Sends `datagrams[i]` to `destinations[i]` for up to `CHUNK` of them in one syscall, without
-/// blocking.
+/// Sends `datagrams[i]` to `destinations[i]` for up to `CHUNK` of them in one syscall
+/// (`sendmmsg`, or `sendto` for a single one), without blocking.
 ///
 /// Returns how many left, in order, from the front; 0 when the socket buffer is full. An error
 /// means the kernel refused the first datagram (the ones before were counted in an `Ok`).
@@ -126,16 +127,40 @@ pub(super) fn send<'a>(
     }
 
     loop {
-        // SAFETY: the first `count` headers are initialised; each points at one live iovec
-        // (pointing at a live datagram slice) and one live destination address, all borrowed
-        // for the whole call. The kernel only reads them and writes `msg_len` in `headers`.
-        let n = unsafe {
-            libc::sendmmsg(
-                socket.as_raw_fd(),
-                headers.as_mut_ptr().cast(),
-                count as _,
-                libc::MSG_DONTWAIT as _,
-            )
+        let n = if count == 1 {
+            // One datagram, the usual reply of a frame: `sendto` spares the kernel copying in
+            // and walking an mmsghdr array (about 7 % of the call on loopback).
+            // SAFETY: header 0 is initialised and points at one live iovec (pointing at a live
+            // datagram slice) and one live destination address, all borrowed for the whole
+            // call; the kernel only reads them.
+            let sent = unsafe {
+                let header = &headers[0].assume_init_ref().msg_hdr;
+                let iovec = &*header.msg_iov;
+                libc::sendto(
+                    socket.as_raw_fd(),
+                    iovec.iov_base,
+                    iovec.iov_len,
+                    libc::MSG_DONTWAIT,
+                    header.msg_name.cast_const().cast(),
+                    header.msg_namelen,
+                )
+            };
+            // The byte count of a datagram sent whole, or -1: one datagram, or the error.
+            if sent < 0 { -1 } else { 1 }
+        } else {
+            // SAFETY: the first `count` headers are initialised; each points at one live iovec
+            // (pointing at a live datagram slice) and one live destination address, all
+            // borrowed for the whole call. The kernel only reads them and writes `msg_len` in
+            // `headers`.
+            let sent = unsafe {
+                libc::sendmmsg(
+                    socket.as_raw_fd(),
+                    headers.as_mut_ptr().cast(),
+                    count as _,
+                    libc::MSG_DONTWAIT as _,
+                )
+            };
+            sent as isize
         };
         if let Ok(n) = usize::try_from(n) {
             return Ok(n.min(count));
