@@ -2,7 +2,8 @@
 //! passes (in `accept` and `sync`) that exchange buffers with the peer entities.
 //!
 //! Receive (`StardustSet::Receive`): start pending connects → one task per port reads its
-//! socket and drives its peers' engines (the listen port's task answers handshakes) →
+//! socket (again and again while `UdpConfig::busy_poll` lasts and no port got a datagram)
+//! and drives its peers' engines (the listen port's task answers handshakes) →
 //! accept the new peers → swap each peer's received messages into its `PeerInbox` and apply
 //! lifecycle events and stats.
 //!
@@ -10,6 +11,7 @@
 //! port's slot and pass on close requests → one task per port hands messages to the engines
 //! and sends the datagrams → apply events and stats.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use bevy::diagnostic::DiagnosticsStore;
@@ -58,7 +60,7 @@ pub(crate) fn receive(
     let transport = &mut *transport;
     transport.refresh(&registry, registry.is_changed(), hash.0);
     start_pending(transport, &mut pending, &mut commands, now);
-    run_ports(transport, Phase::Receive, now);
+    let now = run_ports(transport, Phase::Receive, now);
     accept_requests(transport, &mut commands, &mut peers, now);
     sync_all(transport, &mut peers, &mut rejected);
 }
@@ -92,10 +94,13 @@ pub(crate) fn send(
 /// Runs `phase` on every port: one task per peer port, and client ports (many, with few
 /// connections each) in a few groups that each borrow one set of buffers, so thousands of
 /// client ports make neither thousands of tasks nor thousands of buffers. In the receive
-/// phase the listen port, when due, gets its own task. A phase whose last run was light
-/// (see [`UdpConfig::parallel_min_work`](super::UdpConfig::parallel_min_work)) runs its
-/// ports one after the other instead.
-fn run_ports(transport: &mut UdpTransport, phase: Phase, now: Instant) {
+/// phase the listen port, when due, gets its own task, and the other ports are read again
+/// and again for up to [`UdpConfig::busy_poll`] until one gives a datagram. A phase whose
+/// last run was light (see [`UdpConfig::parallel_min_work`]) runs its ports one after the
+/// other instead.
+///
+/// Returns the time the engines last saw: `now`, or later after a busy poll.
+fn run_ports(transport: &mut UdpTransport, phase: Phase, now: Instant) -> Instant {
     let pool = ComputeTaskPool::get_or_init(TaskPool::default);
     let clients = transport.client_ports.len();
     let group = clients.div_ceil(pool.thread_num().max(1) * 4).max(1);
@@ -105,52 +110,150 @@ fn run_ports(transport: &mut UdpTransport, phase: Phase, now: Instant) {
     let listening =
         transport.listener.as_ref().is_some_and(|l| phase == Phase::Receive && l.due(now));
     let tasks = usize::from(listening) + transport.peer_ports.len() + clients.div_ceil(group);
-    let work = transport.phase_work[phase as usize];
-    let parallel = runs_in_parallel(tasks, peers, work, transport.config());
+    let config = transport.config();
+    // A phase that never runs in parallel whatever its work is not timed.
+    let timed = could_run_in_parallel(tasks, peers, config);
+    let parallel = runs_in_parallel(tasks, peers, transport.phase_work[phase as usize], config);
+    let busy_poll = match phase {
+        Phase::Receive => config.busy_poll,
+        Phase::Transmit => Duration::ZERO,
+    };
     let UdpTransport { listener, peer_ports, client_ports, client_buffers, phase_work, .. } =
         transport;
     let work = &mut phase_work[phase as usize];
     let listener = listener.as_mut().filter(|_| listening);
-    let groups = client_ports.chunks_mut(group).zip(client_buffers.iter_mut());
     if !parallel {
-        let started = Instant::now();
+        let started = timed.then(Instant::now);
         if let Some(listener) = listener {
             listener.receive(now);
         }
-        peer_ports.iter_mut().for_each(|port| port.run(phase, now, None));
-        for (ports, buffers) in groups {
-            ports.iter_mut().for_each(|port| port.run(phase, now, Some(buffers)));
+        let (at, idle) = match phase {
+            Phase::Receive => {
+                let (at, idle) = busy_read(now, busy_poll, None, |at| {
+                    let peer_reads: usize =
+                        peer_ports.iter_mut().map(|port| port.read(at, None)).sum();
+                    let groups = client_ports.chunks_mut(group).zip(client_buffers.iter_mut());
+                    let client_reads: usize = groups
+                        .map(|(ports, buffers)| {
+                            ports.iter_mut().map(|port| port.read(at, Some(buffers))).sum::<usize>()
+                        })
+                        .sum();
+                    peer_reads + client_reads
+                });
+                peer_ports.iter_mut().chain(client_ports.iter_mut()).for_each(|p| p.settle(at));
+                (at, idle)
+            }
+            Phase::Transmit => {
+                peer_ports.iter_mut().for_each(|port| port.run(phase, now, None));
+                let groups = client_ports.chunks_mut(group).zip(client_buffers.iter_mut());
+                for (ports, buffers) in groups {
+                    ports.iter_mut().for_each(|port| port.run(phase, now, Some(buffers)));
+                }
+                (now, Duration::ZERO)
+            }
+        };
+        if let Some(started) = started {
+            *work = started.elapsed().saturating_sub(idle);
         }
-        *work = started.elapsed();
-        return;
+        return at;
     }
-    let timed = |run: &mut dyn FnMut()| {
-        let started = Instant::now();
-        run();
-        started.elapsed()
-    };
+    // One flag for the phase: the first task whose read gives a datagram ends every task's
+    // busy poll, as the serial loop above stops at the first datagram of any port.
+    let arrived = AtomicBool::new(false);
+    let arrived = &arrived;
     let spent = pool.scope(|scope| {
         if let Some(listener) = listener {
-            scope.spawn(async move { timed(&mut || listener.receive(now)) });
+            scope.spawn(async move {
+                let started = Instant::now();
+                listener.receive(now);
+                started.elapsed()
+            });
         }
         for port in peer_ports.iter_mut() {
-            scope.spawn(async move { timed(&mut || port.run(phase, now, None)) });
-        }
-        for (ports, buffers) in groups {
             scope.spawn(async move {
-                timed(&mut || {
-                    ports.iter_mut().for_each(|port| port.run(phase, now, Some(&mut *buffers)))
-                })
+                let started = Instant::now();
+                let idle = match phase {
+                    Phase::Receive => {
+                        let (at, idle) =
+                            busy_read(now, busy_poll, Some(arrived), |at| port.read(at, None));
+                        port.settle(at);
+                        idle
+                    }
+                    Phase::Transmit => {
+                        port.run(phase, now, None);
+                        Duration::ZERO
+                    }
+                };
+                started.elapsed().saturating_sub(idle)
+            });
+        }
+        for (ports, buffers) in client_ports.chunks_mut(group).zip(client_buffers.iter_mut()) {
+            scope.spawn(async move {
+                let started = Instant::now();
+                let idle = match phase {
+                    Phase::Receive => {
+                        let (at, idle) = busy_read(now, busy_poll, Some(arrived), |at| {
+                            ports.iter_mut().map(|port| port.read(at, Some(&mut *buffers))).sum()
+                        });
+                        ports.iter_mut().for_each(|port| port.settle(at));
+                        idle
+                    }
+                    Phase::Transmit => {
+                        ports.iter_mut().for_each(|port| port.run(phase, now, Some(&mut *buffers)));
+                        Duration::ZERO
+                    }
+                };
+                started.elapsed().saturating_sub(idle)
             });
         }
     });
     *work = spent.into_iter().sum();
+    if busy_poll.is_zero() { now } else { Instant::now() }
+}
+
+/// Calls `read` (which reads one task's sockets, handing their datagrams to the engines as
+/// arrived at the time it is given, and returns how many it got) until a read gets one,
+/// `budget` has passed since `now`, or `arrived` (shared by a phase's tasks) says another
+/// task's read got one. A zero `budget` reads once.
+///
+/// Returns the time of the last read and how long the reads before it took: they got
+/// nothing, so that time is busy polling, not work.
+fn busy_read(
+    now: Instant,
+    budget: Duration,
+    arrived: Option<&AtomicBool>,
+    mut read: impl FnMut(Instant) -> usize,
+) -> (Instant, Duration) {
+    let mut at = now;
+    loop {
+        if read(at) > 0 {
+            if let Some(arrived) = arrived {
+                arrived.store(true, Ordering::Relaxed);
+            }
+            break;
+        }
+        if budget.is_zero() || arrived.is_some_and(|arrived| arrived.load(Ordering::Relaxed)) {
+            break;
+        }
+        let later = Instant::now();
+        if later.saturating_duration_since(now) >= budget {
+            break;
+        }
+        at = later;
+    }
+    (at, at.saturating_duration_since(now))
 }
 
 /// Whether a phase with `tasks` tasks over `peers` peers, whose previous run worked `work`,
 /// runs as one task per port rather than one port after the other.
 fn runs_in_parallel(tasks: usize, peers: usize, work: Duration, config: &UdpConfig) -> bool {
-    tasks > 1 && peers >= config.parallel_min_peers && work >= config.parallel_min_work
+    could_run_in_parallel(tasks, peers, config) && work >= config.parallel_min_work
+}
+
+/// Whether a phase with `tasks` tasks over `peers` peers runs in parallel when its work is
+/// heavy enough; if not, its work need not be timed.
+fn could_run_in_parallel(tasks: usize, peers: usize, config: &UdpConfig) -> bool {
+    tasks > 1 && peers >= config.parallel_min_peers
 }
 
 /// Binds and starts the connections asked for with `connect_udp` since the last pass.
@@ -209,5 +312,60 @@ mod tests {
             ..UdpConfig::default()
         };
         assert!(runs_in_parallel(2, 0, Duration::ZERO, &config));
+    }
+
+    #[test]
+    fn busy_read_reads_once_without_a_budget() {
+        let mut reads = 0;
+        let now = Instant::now();
+        let (at, idle) = busy_read(now, Duration::ZERO, None, |_| {
+            reads += 1;
+            0
+        });
+        assert_eq!((reads, at, idle), (1, now, Duration::ZERO));
+    }
+
+    #[test]
+    fn busy_read_stops_at_the_first_datagram_and_reports_the_polling_before_it() {
+        let now = Instant::now();
+        let mut times = Vec::new();
+        let (at, idle) = busy_read(now, 1_000 * MS, None, |at| {
+            times.push(at);
+            usize::from(times.len() == 4)
+        });
+        assert_eq!(times.len(), 4);
+        assert_eq!(times[0], now, "the first read is at the phase's time");
+        assert!(times.windows(2).all(|w| w[0] <= w[1]), "read times never go back");
+        assert_eq!(at, times[3], "the engines go on from the last read");
+        assert_eq!(idle, times[3] - now);
+    }
+
+    #[test]
+    fn busy_read_stops_when_another_task_got_a_datagram() {
+        let arrived = AtomicBool::new(false);
+        let mut reads = 0;
+        busy_read(Instant::now(), 1_000 * MS, Some(&arrived), |_| {
+            reads += 1;
+            if reads == 3 {
+                arrived.store(true, Ordering::Relaxed);
+            }
+            0
+        });
+        assert_eq!(reads, 3);
+    }
+
+    #[test]
+    fn busy_read_tells_the_other_tasks_when_it_got_a_datagram() {
+        let arrived = AtomicBool::new(false);
+        busy_read(Instant::now(), 1_000 * MS, Some(&arrived), |_| 2);
+        assert!(arrived.load(Ordering::Relaxed));
+    }
+
+    #[test]
+    fn busy_read_gives_up_after_the_budget() {
+        let now = Instant::now();
+        let (at, idle) = busy_read(now, 2 * MS, None, |_| 0);
+        assert!(now.elapsed() >= 2 * MS);
+        assert_eq!(idle, at - now);
     }
 }

@@ -207,24 +207,43 @@ impl PortIo {
         }
     }
 
-    /// Runs `phase` with the port's own buffers, or `shared` for a port without any.
+    /// Runs `phase` with the port's own buffers, or `shared` for a port without any: the
+    /// whole receive phase ([`read`](Self::read) then [`settle`](Self::settle)) or the
+    /// send phase.
     pub(crate) fn run(&mut self, phase: Phase, now: Instant, shared: Option<&mut Buffers>) {
-        let mut own = self.own.take();
-        let keep = own.is_some();
-        if let Some(buffers) = own.as_deref_mut().or(shared) {
-            match phase {
-                Phase::Receive => self.receive(buffers, now),
-                Phase::Transmit => self.transmit(buffers, now, keep),
+        match phase {
+            Phase::Receive => {
+                self.read(now, shared);
+                self.settle(now);
+            }
+            Phase::Transmit => {
+                let mut own = self.own.take();
+                let keep = own.is_some();
+                if let Some(buffers) = own.as_deref_mut().or(shared) {
+                    self.transmit(buffers, now, keep);
+                }
+                self.own = own;
             }
         }
-        self.own = own;
     }
 
-    /// The receive phase of this port: takes the waiting datagrams off the socket (bounded),
-    /// feeds each to its peer's engine, runs due timers, and moves received messages and
-    /// events into the slots. Unknown sources are dropped and counted.
-    fn receive(&mut self, buffers: &mut Buffers, now: Instant) {
+    /// The first half of the receive phase: takes the waiting datagrams off the socket
+    /// (bounded) with the port's own buffers, or `shared`, and feeds each to its peer's
+    /// engine as arrived at `now`. Unknown sources are dropped and counted. Returns how many
+    /// datagrams the socket gave; the buffers are left empty either way.
+    pub(crate) fn read(&mut self, now: Instant, shared: Option<&mut Buffers>) -> usize {
+        let mut own = self.own.take();
+        let read = match own.as_deref_mut().or(shared) {
+            Some(buffers) => self.read_with(buffers, now),
+            None => 0,
+        };
+        self.own = own;
+        read
+    }
+
+    fn read_with(&mut self, buffers: &mut Buffers, now: Instant) -> usize {
         let recv = &mut buffers.recv;
+        let mut read = 0;
         for _ in 0..MAX_RECV_BATCHES {
             let got = match self.socket.recv_batch(recv) {
                 Ok(got) => got,
@@ -233,6 +252,7 @@ impl PortIo {
                     break;
                 }
             };
+            read += got;
             self.stats.packets_in += got as u64;
             self.stats.dropped_oversize += recv.truncated() as u64;
             for datagram in recv.iter() {
@@ -246,6 +266,12 @@ impl PortIo {
                 break;
             }
         }
+        read
+    }
+
+    /// The second half of the receive phase, after the last [`read`](Self::read): runs the
+    /// engines' due timers and moves received messages and events into the slots.
+    pub(crate) fn settle(&mut self, now: Instant) {
         for index in 0..self.slots.len() {
             let slot = &mut self.slots[index];
             if slot.conn.poll_timeout().is_some_and(|due| due <= now) {

@@ -1,7 +1,7 @@
 //! The [`UdpTransport`] resource: every bound port, the port table and the handshake state.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bevy::ecs::entity::Entity;
 use bevy::ecs::resource::Resource;
@@ -50,6 +50,15 @@ pub enum UdpBindError {
     /// The peer ports cannot form a port table (e.g. one listed twice).
     #[error("udp peer ports: {0}")]
     Ports(#[from] PortTableError),
+    /// [`UdpConfig::busy_poll`] is longer than [`UdpConfig::MAX_BUSY_POLL`].
+    #[error(
+        "UdpConfig::busy_poll of {busy_poll:?} would stall every idle frame that long; keep it at most {max:?} (tens of microseconds are typical)",
+        max = UdpConfig::MAX_BUSY_POLL
+    )]
+    BusyPollTooLong {
+        /// The configured value.
+        busy_poll: Duration,
+    },
 }
 
 /// Which role a bound port plays.
@@ -87,12 +96,15 @@ pub struct UdpTransport {
     pub(crate) reply: Vec<u8>,
     /// How long the last run of each phase worked, over all its ports (`[receive, transmit]`):
     /// what decides whether the next run of that phase is worth spreading over the pool.
-    pub(crate) phase_work: [std::time::Duration; 2],
+    pub(crate) phase_work: [Duration; 2],
 }
 
 impl UdpTransport {
     /// Binds the listen port and every peer port of `config`.
     pub fn bind(config: UdpConfig) -> Result<Self, UdpBindError> {
+        if config.busy_poll > UdpConfig::MAX_BUSY_POLL {
+            return Err(UdpBindError::BusyPollTooLong { busy_poll: config.busy_poll });
+        }
         let mut listener = None;
         let mut peer_ports = Vec::new();
         if let Some(listen) = config.listen {
@@ -132,7 +144,7 @@ impl UdpTransport {
             protocol_hash: 0,
             seq: SeqGenerator::from_time(u64::from(seed)),
             reply: Vec::new(),
-            phase_work: [std::time::Duration::ZERO; 2],
+            phase_work: [Duration::ZERO; 2],
         })
     }
 
@@ -424,5 +436,15 @@ mod tests {
         let error = UdpTransport::bind(config).unwrap_err();
         let text = error.to_string();
         assert!(text.contains(&port.to_string()) && text.contains("choose another"), "{text}");
+    }
+
+    #[test]
+    fn a_busy_poll_longer_than_a_frame_is_refused_with_the_limit() {
+        let config = UdpConfig { busy_poll: Duration::from_millis(17), ..UdpConfig::default() };
+        let error = UdpTransport::bind(config).unwrap_err();
+        assert!(matches!(error, UdpBindError::BusyPollTooLong { .. }));
+        assert!(error.to_string().contains("keep it at most 16ms"), "{error}");
+        let config = UdpConfig { busy_poll: UdpConfig::MAX_BUSY_POLL, ..UdpConfig::default() };
+        assert!(UdpTransport::bind(config).is_ok());
     }
 }
