@@ -102,6 +102,7 @@ pub(super) fn send<'a>(
     socket: &UdpSocket,
     datagrams: impl Iterator<Item = &'a [u8]>,
     destinations: &[SockAddr],
+    connected: Option<&SockAddr>,
 ) -> io::Result<usize> {
     let mut iovecs = [const { MaybeUninit::<libc::iovec>::uninit() }; CHUNK];
     let mut headers = [const { MaybeUninit::<libc::mmsghdr>::uninit() }; CHUNK];
@@ -115,8 +116,12 @@ pub(super) fn send<'a>(
         });
         // SAFETY: plain C struct; all-zero bytes are a valid value.
         let mut header: libc::mmsghdr = unsafe { mem::zeroed() };
-        header.msg_hdr.msg_name = destination.as_ptr().cast_mut().cast();
-        header.msg_hdr.msg_namelen = destination.len();
+        // To the address the socket is connected to, no name: the kernel then uses the route
+        // it keeps for the connection instead of looking one up.
+        if connected != Some(destination) {
+            header.msg_hdr.msg_name = destination.as_ptr().cast_mut().cast();
+            header.msg_hdr.msg_namelen = destination.len();
+        }
         header.msg_hdr.msg_iov = iovecs[count].as_mut_ptr();
         header.msg_hdr.msg_iovlen = 1;
         headers[count].write(header);
@@ -172,6 +177,12 @@ pub(super) fn send<'a>(
             _ => return Err(error),
         }
     }
+}
+
+/// Connects a UDP socket to `remote`; returns `true` (it is connected).
+pub(super) fn connect(socket: &UdpSocket, remote: SocketAddr) -> io::Result<bool> {
+    socket.connect(remote)?;
+    Ok(true)
 }
 
 /// Reads the IPv4 or IPv6 source address the kernel wrote in the first `len` bytes of `name`;

@@ -355,8 +355,12 @@ impl PortIo {
     }
 
     /// Moves the engine's events into the slot; an outgoing peer's accept adds its assigned
-    /// remote port to the routes.
+    /// remote port to the routes and, when that peer is the port's only one, connects the
+    /// socket to it (see [`PortSocket::connect`]: cheaper sends, and the kernel drops every
+    /// other source, the peer's listen port included, whose part is over). A connected port
+    /// takes no further peer (see `UdpTransport::start_connect`).
     fn collect_events(&mut self, index: usize) {
+        let alone = self.slots.len() == 1;
         let slot = &mut self.slots[index];
         while let Some(event) = slot.conn.poll_event() {
             if let (ConnectionEvent::Connected { port }, Some(listen)) = (&event, slot.listen_addr)
@@ -367,6 +371,9 @@ impl PortIo {
                 if data != slot.remote && !self.by_addr.contains_key(&data) {
                     slot.remote = data;
                     self.by_addr.insert(data, index);
+                }
+                if alone && self.socket.connect(slot.remote).is_err() {
+                    self.stats.io_errors += 1;
                 }
             }
             slot.events.push(event);

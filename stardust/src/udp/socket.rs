@@ -75,6 +75,9 @@ pub enum BindError {
 pub struct PortSocket {
     socket: UdpSocket,
     local_addr: SocketAddr,
+    /// The one remote address the socket is connected to, if it is (see
+    /// [`connect`](Self::connect)).
+    connected: Option<SockAddr>,
 }
 
 impl PortSocket {
@@ -95,7 +98,27 @@ impl PortSocket {
         socket.bind(&SockAddr::from(addr)).map_err(|source| BindError::Bind { addr, source })?;
         let socket = UdpSocket::from(socket);
         let local_addr = socket.local_addr().map_err(|source| BindError::Bind { addr, source })?;
-        Ok(Self { socket, local_addr })
+        Ok(Self { socket, local_addr, connected: None })
+    }
+
+    /// Connects the socket to `remote`, for a port that talks to one peer only: the kernel
+    /// then drops datagrams from any other source before they cost a receive, and datagrams
+    /// to `remote` skip the route lookup of an unconnected send (about an eighth of a send on
+    /// loopback). Datagrams to other addresses still go out. An ICMP error about `remote`
+    /// (e.g. its port closed) is then returned by the next send or receive, once.
+    ///
+    /// Only on Linux and Android; elsewhere this does nothing and the socket stays open to
+    /// every source.
+    pub fn connect(&mut self, remote: SocketAddr) -> io::Result<()> {
+        if sys::connect(&self.socket, remote)? {
+            self.connected = Some(SockAddr::from(remote));
+        }
+        Ok(())
+    }
+
+    /// The remote address the socket is connected to, if it is.
+    pub fn connected_to(&self) -> Option<SocketAddr> {
+        self.connected.as_ref().and_then(SockAddr::as_socket)
     }
 
     /// The address the socket is bound to, with the OS-chosen port if port 0 was asked for.
@@ -168,7 +191,8 @@ impl PortSocket {
         while batch.head < batch.lens.len() {
             let end = batch.lens.len().min(batch.head + sys::CHUNK);
             let datagrams = (batch.head..end).map(|i| batch.datagram(i));
-            match sys::send(&self.socket, datagrams, &batch.destinations[batch.head..end]) {
+            let destinations = &batch.destinations[batch.head..end];
+            match sys::send(&self.socket, datagrams, destinations, self.connected.as_ref()) {
                 Ok(0) => break,
                 Ok(n) => {
                     batch.head += n;
@@ -464,10 +488,17 @@ mod sys {
         Ok(received)
     }
 
+    /// Sockets stay unconnected here: BSD kernels refuse a destination on a connected UDP
+    /// socket.
+    pub(super) fn connect(_socket: &UdpSocket, _remote: std::net::SocketAddr) -> io::Result<bool> {
+        Ok(false)
+    }
+
     pub(super) fn send<'a>(
         socket: &UdpSocket,
         datagrams: impl Iterator<Item = &'a [u8]>,
         destinations: &[SockAddr],
+        _connected: Option<&SockAddr>,
     ) -> io::Result<usize> {
         let mut sent = 0;
         for (datagram, destination) in datagrams.zip(destinations) {

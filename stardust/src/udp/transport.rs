@@ -79,7 +79,8 @@ pub enum UdpPortKind {
 ///
 /// Invariants: a peer entity is carried by exactly one port; accepted peers sit on peer
 /// ports as the [`port_table`](Self::port_table) says; outgoing peers sit on client ports,
-/// at most one per remote listen address on each.
+/// at most one per remote listen address on each, and a client port whose socket is connected
+/// to its one peer (see [`PortSocket::connect`]) takes no other.
 #[derive(Resource, Debug)]
 pub struct UdpTransport {
     config: UdpConfig,
@@ -293,7 +294,10 @@ impl UdpTransport {
             .iter()
             .enumerate()
             .filter(|(_, io)| {
-                !io.talks_to(listen) && io.socket.local_addr().is_ipv4() == listen.is_ipv4()
+                // A port connected to its one peer hears no one else: it takes no new peer.
+                io.socket.connected_to().is_none()
+                    && !io.talks_to(listen)
+                    && io.socket.local_addr().is_ipv4() == listen.is_ipv4()
             })
             .min_by_key(|(_, io)| io.slots.len())
         {
