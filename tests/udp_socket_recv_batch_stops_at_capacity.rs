@@ -32,3 +32,23 @@ fn ten_waiting_datagrams_come_as_four_four_two() {
     assert_eq!(sizes, vec![4, 4, 2]);
     assert_eq!(socket.recv_batch(&mut batch).unwrap(), 0);
 }
+
+#[test]
+fn a_large_batch_takes_every_waiting_datagram_in_one_receive() {
+    // More than one syscall moves (the first asks for a few, the next for up to 64 each).
+    let socket =
+        PortSocket::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), &SocketConfig::default())
+            .unwrap();
+    let peer = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    for i in 0u8..150 {
+        peer.send_to(&[i], socket.local_addr()).unwrap();
+    }
+    let mut batch = RecvBatch::new(200, 64);
+    let mut order = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while order.is_empty() && Instant::now() < deadline {
+        socket.recv_batch(&mut batch).unwrap();
+        order.extend(batch.iter().map(|d| d.bytes[0]));
+    }
+    assert_eq!(order, (0u8..150).collect::<Vec<_>>(), "one receive took them all, in order");
+}

@@ -69,6 +69,12 @@ pub enum BindError {
     },
 }
 
+/// Datagrams the first receive syscall of a [`PortSocket::recv_batch`] asks for. Most calls
+/// find none or one (a port polled every frame, or busy-polled, between two datagrams), and
+/// the call's setup costs per datagram asked for; a first call that fills up is followed by
+/// calls for as many as a syscall moves.
+const FIRST_CALL: usize = 4;
+
 /// A bound, non-blocking UDP socket for one port. No call on it ever blocks or panics: "nothing
 /// more now" is `Ok(0)`, interrupted syscalls are retried, other OS errors are returned.
 #[derive(Debug)]
@@ -154,7 +160,8 @@ impl PortSocket {
         let stride = batch.stride();
         while batch.received < batch.capacity {
             let start = batch.received;
-            let wanted = (batch.capacity - start).min(sys::CHUNK);
+            let chunk = if start == 0 { FIRST_CALL } else { sys::CHUNK };
+            let wanted = (batch.capacity - start).min(chunk);
             let result = sys::recv(
                 &self.socket,
                 &mut batch.buffers[start * stride..],
