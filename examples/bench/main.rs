@@ -252,7 +252,7 @@ fn main() {
         rtts.extend([("PortSocket batch 64", batched_rtt), ("PortSocket batch 1", single_rtt)]);
     }
 
-    let report = udp_report::run(&settings, &std_one_way, &std_rtt, &mut rows);
+    let report = udp_report::run(&settings, &std_one_way, &mut rows);
 
     println!();
     print_table(&rows);

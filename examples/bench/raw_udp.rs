@@ -103,6 +103,29 @@ impl Rtt {
     }
 }
 
+/// Round-trip samples gathered over one or several runs, turned into an [`Rtt`] at the end:
+/// runs of different measurements interleaved in rounds then see the same machine.
+#[derive(Debug, Default, Clone)]
+pub struct Trips {
+    /// One per round trip timed.
+    pub samples: Vec<Duration>,
+    /// Round trips that timed out.
+    pub lost: usize,
+}
+
+impl Trips {
+    /// Adds the samples and losses of another run.
+    pub fn extend(&mut self, run: Trips) {
+        self.samples.extend(run.samples);
+        self.lost += run.lost;
+    }
+
+    /// The median and p99 of every sample so far.
+    pub fn rtt(&self) -> Rtt {
+        Rtt::from_samples(self.samples.clone(), self.lost)
+    }
+}
+
 /// Runs `send` (given the instant to stop at, returning how many it sent) against `receive`
 /// (given the "sender finished" flag, returning how many arrived) on two threads started
 /// together, and turns the counts into rates.
@@ -243,17 +266,17 @@ pub fn batched_one_way(settings: &Settings) -> OneWay {
 /// Bounces one datagram `WARM_UP + round_trips` times: `client_trip` sends and spins until the
 /// echo (or [`TRIP_TIMEOUT`]) and says whether it came back; `echo` answers until told to stop.
 fn ping_pong(
-    settings: &Settings,
+    round_trips: usize,
     mut client_trip: impl FnMut(Instant) -> bool,
     echo: impl FnOnce(&AtomicBool) + Send,
-) -> Rtt {
+) -> Trips {
     let stop = AtomicBool::new(false);
     thread::scope(|scope| {
         scope.spawn(|| echo(&stop));
-        let mut samples = Vec::with_capacity(settings.round_trips);
+        let mut samples = Vec::with_capacity(round_trips);
         let mut lost = 0;
         let deadline = Instant::now() + Duration::from_secs(60);
-        for trip in 0..WARM_UP + settings.round_trips {
+        for trip in 0..WARM_UP + round_trips {
             if Instant::now() >= deadline {
                 break;
             }
@@ -270,12 +293,17 @@ fn ping_pong(
             }
         }
         stop.store(true, Ordering::Release);
-        Rtt::from_samples(samples, lost)
+        Trips { samples, lost }
     })
 }
 
 /// Ping-pong RTT with non-blocking std sockets, both sides spinning.
 pub fn std_ping_pong(settings: &Settings) -> Rtt {
+    std_ping_pong_trips(settings.round_trips).rtt()
+}
+
+/// [`std_ping_pong`] of `round_trips` round trips, as samples.
+pub fn std_ping_pong_trips(round_trips: usize) -> Trips {
     let client = std_socket();
     let server = std_socket();
     client.set_nonblocking(true).expect("non-blocking");
@@ -302,7 +330,7 @@ pub fn std_ping_pong(settings: &Settings) -> Rtt {
             }
         }
     };
-    ping_pong(settings, trip, echo)
+    ping_pong(round_trips, trip, echo)
 }
 
 /// Ping-pong RTT with [`PortSocket`], both sides spinning and sending batches of one.
@@ -345,7 +373,7 @@ pub fn batched_ping_pong(settings: &Settings, recv_capacity: usize) -> Rtt {
             send.clear();
         }
     };
-    ping_pong(settings, trip, echo)
+    ping_pong(settings.round_trips, trip, echo).rtt()
 }
 
 /// Per-datagram cost of the syscalls on one thread, free of the scheduling between a sender

@@ -6,6 +6,12 @@
 //! App has one game system, as each of the floor's Apps does (`floor.rs`), so the two differ
 //! only in the transport.
 //!
+//! With `UdpConfig::busy_poll` (on both Apps), each App's receive phase keeps reading its
+//! socket until the other's datagram lands, as the raw baseline's threads do, instead of
+//! reading it once per frame: the datagram no longer waits for the rest of a frame. A frame
+//! with nothing to receive then lasts the whole busy poll; the client's sending frame is one
+//! (the last echo was read the frame before), which shows in the whole-frames clock.
+//!
 //! Two clocks time each round trip. The one the target is judged on has the endpoints of the
 //! raw baseline's clock (just before `send_to`, just after `recv_from` returns): it starts in
 //! the client's game system just before `ChannelWriter::send` and stops in the client's game
@@ -25,7 +31,7 @@ use std::time::{Duration, Instant};
 use bevy::prelude::*;
 use stardust::prelude::*;
 
-use crate::raw_udp::Rtt;
+use crate::raw_udp::Trips;
 use crate::stardust_udp::{self, Data, payload, seq_of};
 
 /// Round trips run before timing starts.
@@ -100,11 +106,19 @@ fn probe(reader: ChannelReader<Data>, mut writer: ChannelWriter<Data>, mut probe
 /// One echo run: the two clocks' round trips and the idle frame times.
 pub struct Echo {
     /// Game system to game system (`send` → `read`): the endpoints of the raw baseline.
-    pub send_to_read: Rtt,
+    pub send_to_read: Trips,
     /// From before the sending `app.update()` to after the reading one returns.
-    pub whole_frames: Rtt,
+    pub whole_frames: Trips,
     /// Median idle frame times.
     pub frames: Frames,
+}
+
+impl Echo {
+    /// Adds the round trips of another run of the same setup (keeping this run's frames).
+    pub fn extend(&mut self, run: Echo) {
+        self.send_to_read.extend(run.send_to_read);
+        self.whole_frames.extend(run.whole_frames);
+    }
 }
 
 fn echo(reader: ChannelReader<Data>, mut writer: ChannelWriter<Data>) {
@@ -125,7 +139,7 @@ pub fn spin(app: &mut App, stop: &AtomicBool) {
 /// Times `round_trips` echoes, with Bevy's multi-threaded executor (the default) or the
 /// single-threaded one on both Apps; also returns the median idle frame times (the fixed
 /// cost a round trip pays per frame). `None` if the connection could not be made.
-pub fn run(round_trips: usize, single_threaded: bool) -> Option<Echo> {
+pub fn run(round_trips: usize, single_threaded: bool, busy_poll: Duration) -> Option<Echo> {
     let stop = Arc::new(AtomicBool::new(false));
     let (addr_tx, addr_rx) = mpsc::channel();
     let listener = {
@@ -133,6 +147,7 @@ pub fn run(round_trips: usize, single_threaded: bool) -> Option<Echo> {
         thread::spawn(move || {
             let mut config = UdpConfig::loopback(1);
             config.max_peers = 1;
+            config.busy_poll = busy_poll;
             let mut app = stardust_udp::bare_app(config);
             app.add_systems(Update, echo);
             if single_threaded {
@@ -143,14 +158,19 @@ pub fn run(round_trips: usize, single_threaded: bool) -> Option<Echo> {
         })
     };
     let addr = addr_rx.recv().ok()?;
-    let result = client(addr, round_trips, single_threaded);
+    let result = client(addr, round_trips, single_threaded, busy_poll);
     stop.store(true, Ordering::Relaxed);
     let _ = listener.join();
     result
 }
 
-fn client(addr: std::net::SocketAddr, round_trips: usize, single_threaded: bool) -> Option<Echo> {
-    let mut app = stardust_udp::bare_app(UdpConfig::default());
+fn client(
+    addr: std::net::SocketAddr,
+    round_trips: usize,
+    single_threaded: bool,
+    busy_poll: Duration,
+) -> Option<Echo> {
+    let mut app = stardust_udp::bare_app(UdpConfig { busy_poll, ..UdpConfig::default() });
     let peer = app.world_mut().connect_udp(addr);
     let start = Instant::now();
     while app.world().get::<PeerState>(peer) != Some(&PeerState::Connected) {
@@ -200,8 +220,8 @@ fn client(addr: std::net::SocketAddr, round_trips: usize, single_threaded: bool)
     // A message that was not the echo of the one in flight is a delivery failure too.
     lost += app.world().resource::<Probe>().unexpected as usize;
     Some(Echo {
-        send_to_read: Rtt::from_samples(samples, lost),
-        whole_frames: Rtt::from_samples(whole, lost),
+        send_to_read: Trips { samples, lost },
+        whole_frames: Trips { samples: whole, lost },
         frames: idle_frame,
     })
 }

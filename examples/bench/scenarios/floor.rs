@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use bevy::prelude::*;
 
-use crate::raw_udp::{PAYLOAD, Rtt};
+use crate::raw_udp::{PAYLOAD, Trips};
 use crate::scenarios::echo::{TRIP_TIMEOUT, WARM_UP, spin};
 use crate::stardust_udp;
 
@@ -136,7 +136,7 @@ fn bound() -> Option<UdpSocket> {
 }
 
 /// Times `round_trips` echoes through two bare Apps. `None` if a socket could not be bound.
-pub fn run(round_trips: usize) -> Option<Rtt> {
+pub fn run(round_trips: usize) -> Option<Trips> {
     let (server, client) = (bound()?, bound()?);
     let to = server.local_addr().ok()?;
     let stop = Arc::new(AtomicBool::new(false));
@@ -177,7 +177,7 @@ pub fn run(round_trips: usize) -> Option<Rtt> {
     }
     stop.store(true, Ordering::Relaxed);
     let _ = listener.join();
-    Some(Rtt::from_samples(samples, lost))
+    Some(Trips { samples, lost })
 }
 
 /// CPU time a bare default `App::new()` (multi-threaded executor) with one empty system in
