@@ -1,7 +1,8 @@
 //! `UdpConfig::busy_poll`: with nothing waiting, the receive phase keeps polling for the
 //! whole busy poll; a datagram waiting (or landing meanwhile) ends it at once and is
-//! delivered that frame. Checked with the ports read one after the other (the default below
-//! `parallel_min_peers`) and with one task per port.
+//! delivered that frame; an App with no port to read does not busy-poll. Checked with the
+//! ports read one after the other (the default below `parallel_min_peers`) and with one task
+//! per port.
 
 mod udp_support;
 
@@ -85,6 +86,14 @@ fn a_waiting_datagram_ends_the_busy_poll_and_arrives_one_port_after_another() {
 #[test]
 fn a_waiting_datagram_ends_the_busy_poll_and_arrives_one_task_per_port() {
     a_waiting_datagram_ends_the_busy_poll_and_arrives(true);
+}
+
+#[test]
+fn an_app_with_no_port_to_read_does_not_busy_poll() {
+    let mut app = app_with(UdpConfig { busy_poll: BUSY_POLL, ..UdpConfig::default() });
+    let fastest = (0..3).map(|_| timed_update(&mut app)).min().unwrap();
+    // Best of three, so that one frame descheduled on a loaded machine does not fail it.
+    assert!(fastest < BUSY_POLL, "a connect-only App with no connection busy-polled ({fastest:?})");
 }
 
 #[test]

@@ -106,7 +106,8 @@ pub struct UdpConfig {
     /// polls is read within one syscall. So on a server that updates back to back with a core
     /// to spare, a few tens of microseconds here take most of that wait out of every round
     /// trip, for a core kept busy. A game that paces its frames (say at 60 Hz) gains little:
-    /// its traffic mostly arrives while it sleeps between frames. At most
+    /// its traffic mostly arrives while it sleeps between frames. An App with no peer or
+    /// client port (not listening, no connection yet) does not busy-poll. At most
     /// [`MAX_BUSY_POLL`](Self::MAX_BUSY_POLL). Default zero: each port is read once per
     /// frame.
     pub busy_poll: Duration,

@@ -114,9 +114,11 @@ fn run_ports(transport: &mut UdpTransport, phase: Phase, now: Instant) -> Instan
     // A phase that never runs in parallel whatever its work is not timed.
     let timed = could_run_in_parallel(tasks, peers, config);
     let parallel = runs_in_parallel(tasks, peers, transport.phase_work[phase as usize], config);
+    // With no peer or client port (an App not yet connected), there is nothing to wait for.
+    let ports = transport.peer_ports.len() + clients;
     let busy_poll = match phase {
-        Phase::Receive => config.busy_poll,
-        Phase::Transmit => Duration::ZERO,
+        Phase::Receive if ports > 0 => config.busy_poll,
+        _ => Duration::ZERO,
     };
     let UdpTransport { listener, peer_ports, client_ports, client_buffers, phase_work, .. } =
         transport;
