@@ -79,6 +79,8 @@ mod port_stats;
 pub mod ports;
 mod reason;
 mod seq;
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+mod single_calls;
 pub mod socket;
 mod sync;
 mod transport;
