@@ -23,6 +23,7 @@ mod alloc_count;
 mod client_process;
 mod quinn_udp_path;
 mod raw_udp;
+mod round_trips;
 mod stardust_udp;
 mod scenarios {
     pub mod echo;

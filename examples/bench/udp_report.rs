@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use crate::raw_udp::{self, OneWay, Trips};
+use crate::raw_udp::{self, OneWay};
+use crate::round_trips::Trips;
 use crate::scenarios::{echo, floor, load, stream};
 use crate::{Better, Row, Settings, format_value};
 

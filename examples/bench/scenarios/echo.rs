@@ -31,7 +31,7 @@ use std::time::{Duration, Instant};
 use bevy::prelude::*;
 use stardust::prelude::*;
 
-use crate::raw_udp::Trips;
+use crate::round_trips::Trips;
 use crate::stardust_udp::{self, Data, payload, seq_of};
 
 /// Round trips run before timing starts.

@@ -18,7 +18,8 @@ use std::time::{Duration, Instant};
 
 use bevy::prelude::*;
 
-use crate::raw_udp::{PAYLOAD, Trips};
+use crate::raw_udp::PAYLOAD;
+use crate::round_trips::Trips;
 use crate::scenarios::echo::{TRIP_TIMEOUT, WARM_UP, spin};
 use crate::stardust_udp;
 
