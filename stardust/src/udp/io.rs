@@ -27,7 +27,7 @@ use super::config::UdpConfig;
 use super::connect::PendingConnect;
 use super::diagnostics::UdpDiagnostics;
 use super::peer::{UdpConnectRejected, UdpPeer, UdpPeerStats};
-use super::port_io::Phase;
+use super::port_io::{Buffers, Phase, PortIo};
 use super::sync::{sync_all, take_outbox};
 use super::transport::UdpTransport;
 use crate::channel::{ChannelRegistry, ProtocolHash};
@@ -172,45 +172,45 @@ fn run_ports(transport: &mut UdpTransport, phase: Phase, now: Instant) -> Instan
             });
         }
         for port in peer_ports.iter_mut() {
-            scope.spawn(async move {
-                let started = Instant::now();
-                let idle = match phase {
-                    Phase::Receive => {
-                        let (at, idle) =
-                            busy_read(now, busy_poll, Some(arrived), |at| port.read(at, None));
-                        port.settle(at);
-                        idle
-                    }
-                    Phase::Transmit => {
-                        port.run(phase, now, None);
-                        Duration::ZERO
-                    }
-                };
-                started.elapsed().saturating_sub(idle)
-            });
+            let ports = std::slice::from_mut(port);
+            scope.spawn(async move { run_task(ports, None, phase, now, busy_poll, arrived) });
         }
         for (ports, buffers) in client_ports.chunks_mut(group).zip(client_buffers.iter_mut()) {
-            scope.spawn(async move {
-                let started = Instant::now();
-                let idle = match phase {
-                    Phase::Receive => {
-                        let (at, idle) = busy_read(now, busy_poll, Some(arrived), |at| {
-                            ports.iter_mut().map(|port| port.read(at, Some(&mut *buffers))).sum()
-                        });
-                        ports.iter_mut().for_each(|port| port.settle(at));
-                        idle
-                    }
-                    Phase::Transmit => {
-                        ports.iter_mut().for_each(|port| port.run(phase, now, Some(&mut *buffers)));
-                        Duration::ZERO
-                    }
-                };
-                started.elapsed().saturating_sub(idle)
-            });
+            scope.spawn(
+                async move { run_task(ports, Some(buffers), phase, now, busy_poll, arrived) },
+            );
         }
     });
     *work = spent.into_iter().sum();
     if busy_poll.is_zero() { now } else { Instant::now() }
+}
+
+/// One task of a parallel phase: `phase` on `ports`, with their own buffers or `shared`,
+/// busy-polling in the receive phase until `arrived` is set. Returns how long it worked,
+/// busy polling left out.
+fn run_task(
+    ports: &mut [PortIo],
+    mut shared: Option<&mut Buffers>,
+    phase: Phase,
+    now: Instant,
+    busy_poll: Duration,
+    arrived: &AtomicBool,
+) -> Duration {
+    let started = Instant::now();
+    let idle = match phase {
+        Phase::Receive => {
+            let (at, idle) = busy_read(now, busy_poll, Some(arrived), |at| {
+                ports.iter_mut().map(|port| port.read(at, shared.as_deref_mut())).sum()
+            });
+            ports.iter_mut().for_each(|port| port.settle(at));
+            idle
+        }
+        Phase::Transmit => {
+            ports.iter_mut().for_each(|port| port.run(phase, now, shared.as_deref_mut()));
+            Duration::ZERO
+        }
+    };
+    started.elapsed().saturating_sub(idle)
 }
 
 /// Calls `read` (which reads one task's sockets, handing their datagrams to the engines as
