@@ -6,12 +6,17 @@ use std::time::{Duration, Instant};
 
 use stardust::udp::{PortSocket, RecvBatch, SocketConfig};
 
-#[test]
-fn ten_waiting_datagrams_come_as_four_four_two() {
+/// A port socket, and a plain socket to send to it from.
+fn socket_and_peer() -> (PortSocket, UdpSocket) {
     let socket =
         PortSocket::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), &SocketConfig::default())
             .unwrap();
-    let peer = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    (socket, UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap())
+}
+
+#[test]
+fn ten_waiting_datagrams_come_as_four_four_two() {
+    let (socket, peer) = socket_and_peer();
     for i in 0u8..10 {
         peer.send_to(&[i], socket.local_addr()).unwrap();
     }
@@ -36,10 +41,7 @@ fn ten_waiting_datagrams_come_as_four_four_two() {
 #[test]
 fn a_large_batch_takes_every_waiting_datagram_in_one_receive() {
     // More than one syscall moves (the first asks for a few, the next for up to 64 each).
-    let socket =
-        PortSocket::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), &SocketConfig::default())
-            .unwrap();
-    let peer = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let (socket, peer) = socket_and_peer();
     for i in 0u8..150 {
         peer.send_to(&[i], socket.local_addr()).unwrap();
     }

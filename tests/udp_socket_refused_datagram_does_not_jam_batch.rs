@@ -8,12 +8,12 @@ use std::time::{Duration, Instant};
 
 use stardust::udp::{PortSocket, RecvBatch, SendBatch, SocketConfig};
 
+fn bind() -> PortSocket {
+    PortSocket::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), &SocketConfig::default()).unwrap()
+}
+
 #[test]
 fn refused_datagram_is_dropped_and_the_rest_go_out() {
-    let bind = || {
-        PortSocket::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), &SocketConfig::default())
-            .unwrap()
-    };
     let sender = bind();
     let receiver = bind();
     let unreachable = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
@@ -52,10 +52,6 @@ fn refused_datagram_is_dropped_and_the_rest_go_out() {
 
 #[test]
 fn a_lone_refused_datagram_is_dropped_and_the_next_lone_one_goes_out() {
-    let bind = || {
-        PortSocket::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), &SocketConfig::default())
-            .unwrap()
-    };
     let sender = bind();
     let receiver = bind();
     let mut batch = SendBatch::new(8, 64);
