@@ -1,52 +1,34 @@
 //! The pure half of Stardust: everything that is decided by bytes and time alone.
 //!
-//! This crate names no socket, thread, clock or Bevy type. It holds the channel
-//! model shared by every layer ([`ChannelId`], [`ChannelConfig`]) and the protocol
-//! engine that the transports drive.
+//! This crate names no socket, thread, clock or Bevy type. The caller passes the time and
+//! the bytes that arrived, and polls for the bytes to send, the events and the next timeout.
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | `channel/` | the channel model shared by every layer: [`ChannelId`], [`ChannelConfig`], [`ChannelTable`] |
+//! | `wire/` | the wire format of `docs/PROTOCOL.md`: game packets ([`packet`]), zero messages ([`zero`]), [`ReasonCode`] |
+//! | `session/` | the reliability engine of one established connection ([`Session`]): `send.rs` and `receive.rs`, acks, resends, ordering, fragments, RTT |
+//! | `connection/` | the connection around a session ([`Connection`]): the handshake, the listener's [`Endpoint`], close and timeouts, events |
+//! | [`hash`] | FNV-1a 64, for channel ids and the protocol hash |
+//!
+//! Dependencies point one way: `connection` → `session` → `wire` → `channel` → `hash`.
 
 #![warn(missing_docs)]
 
-mod channel_config;
-mod channel_id;
-pub mod hash;
-
-mod ack;
-mod channel_table;
-mod fragment;
-mod ordering;
-pub mod packet;
-mod rtt;
-mod send_error;
-mod send_queue;
-mod sent_packets;
-mod sequence;
-mod session;
-mod session_config;
-mod stats;
-
+mod channel;
 mod connection;
-mod connection_config;
-mod connection_event;
-mod endpoint;
-mod handshake;
-mod reason;
-pub mod zero;
-mod zero_stats;
+pub mod hash;
+mod session;
+mod wire;
 
-pub use channel_config::{ChannelConfig, Ordering, Reliability};
-pub use channel_id::{ChannelId, WireChannelIdError, channel_id_hash};
-pub use channel_table::{ChannelTable, ChannelTableError};
-pub use send_error::SendError;
-pub use session::Session;
-pub use session_config::SessionConfig;
-pub use stats::{DropCounts, DropReason, SessionStats};
-
-pub use connection::Connection;
-pub use connection_config::ConnectionConfig;
-pub use connection_event::{CloseReason, ConnectionEvent, ConnectionSendError};
-pub use endpoint::{
-    AcceptedPeer, ConnectRequest, Endpoint, EndpointConfig, EndpointStats, Handled,
+pub use channel::{
+    ChannelConfig, ChannelId, ChannelTable, ChannelTableError, Ordering, Reliability,
+    WireChannelIdError, channel_id_hash,
 };
-pub use handshake::HandshakeConfig;
-pub use reason::ReasonCode;
-pub use zero_stats::{ZeroDropReason, ZeroStats};
+pub use connection::{
+    AcceptedPeer, CloseReason, ConnectRequest, Connection, ConnectionConfig, ConnectionEvent,
+    ConnectionSendError, Endpoint, EndpointConfig, EndpointStats, Handled, HandshakeConfig,
+    ZeroDropReason, ZeroStats,
+};
+pub use session::{DropCounts, DropReason, SendError, Session, SessionConfig, SessionStats};
+pub use wire::{ReasonCode, packet, zero};

@@ -6,16 +6,32 @@ use std::time::Instant;
 use bytes::Bytes;
 
 use super::Session;
-use crate::ack::Arrival;
-use crate::fragment::Insert;
-use crate::ordering::Verdict;
-use crate::packet::{
+use super::ack::Arrival;
+use super::fragment::Insert;
+use super::ordering::Verdict;
+use super::stats::DropReason;
+use crate::channel::{Ordering, Reliability};
+use crate::wire::packet::{
     FrameHeader, FrameIter, PacketError, PacketType, ack_blocks, decode_header_fields,
 };
-use crate::stats::DropReason;
-use crate::{Ordering, Reliability};
 
 impl Session {
+    /// Feeds one game datagram from the peer (its first three bytes are not `00 00 00`).
+    /// Bad input is dropped and counted in [`SessionStats::drops`]; nothing panics.
+    pub fn handle_datagram(&mut self, now: Instant, datagram: &[u8]) {
+        self.now = now;
+        if let Err(reason) = self.receive(now, datagram) {
+            self.stats.drops.add(reason);
+        }
+    }
+
+    fn refresh_rtt_stats(&mut self) {
+        self.stats.rtt = self.rtt.smoothed();
+        self.stats.rtt_variance = self.rtt.variance();
+        self.stats.rto = self.effective_rto();
+        self.stats.bytes_in_flight = self.in_flight;
+    }
+
     pub(super) fn receive(&mut self, now: Instant, datagram: &[u8]) -> Result<(), DropReason> {
         if datagram.len() > self.config.max_incoming_datagram {
             return Err(DropReason::Oversized);

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::SessionConfig;
+use super::config::SessionConfig;
 
 /// Smoothed RTT and its variance, updated from ack samples.
 ///

@@ -5,12 +5,12 @@ use std::net::SocketAddr;
 
 use serde_json::{Value, json};
 
-use crate::handshake::ListenerIdentity;
-use crate::reason::ReasonCode;
-use crate::zero::{
+use super::handshake::ListenerIdentity;
+use super::zero_stats::{ZeroDropReason, ZeroStats};
+use crate::wire::ReasonCode;
+use crate::wire::zero::{
     Accepted, REQUEST_MIN_SIZE, Rejected, Request, ZeroDecodeError, ZeroMessage, is_zero_message,
 };
-use crate::zero_stats::{ZeroDropReason, ZeroStats};
 
 /// How a listener decides on connection requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

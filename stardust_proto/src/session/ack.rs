@@ -5,8 +5,8 @@
 //! others cover older packets still owed an ack, which matters when heavy reordering delivers
 //! packets far behind the newest (beyond what one 65-packet block can describe).
 
-use crate::packet::AckBlock;
-use crate::sequence::seq_newer;
+use super::sequence::seq_newer;
+use crate::wire::packet::AckBlock;
 
 /// How far back (in packet numbers) arrivals are remembered; older packets are stale.
 pub(crate) const PACKET_HISTORY: u16 = 1024;

@@ -4,9 +4,9 @@ use std::collections::VecDeque;
 
 use bytes::Bytes;
 
-use crate::send_queue::MESSAGE_WINDOW;
-use crate::sequence::seq_newer;
-use crate::{ChannelConfig, ChannelId, Ordering, Reliability};
+use super::send_queue::MESSAGE_WINDOW;
+use super::sequence::seq_newer;
+use crate::channel::{ChannelConfig, ChannelId, Ordering, Reliability};
 
 /// What the channel thinks of an incoming message number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,8 +5,8 @@ use std::collections::VecDeque;
 
 use bytes::Bytes;
 
-use crate::ChannelId;
-use crate::packet::{FragmentInfo, FrameHeader, encode_frame};
+use crate::channel::ChannelId;
+use crate::wire::packet::{FragmentInfo, FrameHeader, encode_frame};
 
 /// Most reliable messages a channel keeps in flight: a message is first sent only when its
 /// number is less than this far ahead of the oldest unacknowledged one. The receiver relies

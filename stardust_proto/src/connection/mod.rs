@@ -1,5 +1,12 @@
 //! One peer-to-peer connection: the handshake, then a data [`Session`], an idle timeout and a
-//! graceful close, behind one sans-IO interface.
+//! graceful close, behind one sans-IO interface ([`Connection`]); and the listening side of
+//! the handshake ([`Endpoint`], in `endpoint.rs`), which answers requests on a listen port.
+
+mod config;
+mod endpoint;
+mod event;
+mod handshake;
+mod zero_stats;
 
 use std::collections::VecDeque;
 use std::time::Instant;
@@ -7,16 +14,19 @@ use std::time::Instant;
 use bytes::Bytes;
 use serde_json::Value;
 
-use crate::channel_id::ChannelId;
-use crate::channel_table::ChannelTable;
-use crate::connection_config::ConnectionConfig;
-use crate::connection_event::{CloseReason, ConnectionEvent, ConnectionSendError};
-use crate::endpoint::AcceptedPeer;
-use crate::handshake::{ConnectHandshake, HandshakeOutcome};
-use crate::reason::ReasonCode;
+use self::handshake::{ConnectHandshake, HandshakeOutcome};
+use crate::channel::{ChannelId, ChannelTable};
 use crate::session::Session;
-use crate::zero::{Close, Request, ZeroMessage, is_zero_message};
-use crate::zero_stats::{ZeroDropReason, ZeroStats};
+use crate::wire::ReasonCode;
+use crate::wire::zero::{Close, Request, ZeroMessage, is_zero_message};
+
+pub use self::config::ConnectionConfig;
+pub use self::endpoint::{
+    AcceptedPeer, ConnectRequest, Endpoint, EndpointConfig, EndpointStats, Handled,
+};
+pub use self::event::{CloseReason, ConnectionEvent, ConnectionSendError};
+pub use self::handshake::HandshakeConfig;
+pub use self::zero_stats::{ZeroDropReason, ZeroStats};
 
 /// Where the connection is in its life.
 #[derive(Debug)]

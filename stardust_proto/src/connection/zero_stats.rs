@@ -1,13 +1,13 @@
 //! Counters of the connection protocol: zero messages sent, received, and dropped per reason.
 
-use crate::zero::ZeroDecodeError;
+use crate::wire::zero::ZeroDecodeError;
 
 /// Why a datagram was dropped by the connection protocol (a [`Connection`](crate::Connection)
 /// outside its data path, or an [`Endpoint`](crate::Endpoint)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ZeroDropReason {
-    /// Longer than [`ZERO_MAX_SIZE`](crate::zero::ZERO_MAX_SIZE).
+    /// Longer than [`ZERO_MAX_SIZE`](crate::wire::zero::ZERO_MAX_SIZE).
     Oversized,
     /// The JSON ends early.
     Truncated,
@@ -17,7 +17,7 @@ pub enum ZeroDropReason {
     WrongFields,
     /// A `"type"` this version does not know.
     UnknownType,
-    /// A connection request shorter than [`REQUEST_MIN_SIZE`](crate::zero::REQUEST_MIN_SIZE):
+    /// A connection request shorter than [`REQUEST_MIN_SIZE`](crate::wire::zero::REQUEST_MIN_SIZE):
     /// answering it could amplify traffic.
     RequestTooSmall,
     /// A well-formed message that has no meaning where it arrived (an accept at a listener, a

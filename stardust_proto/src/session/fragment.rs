@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 
-use crate::packet::FragmentInfo;
+use crate::wire::packet::FragmentInfo;
 
 /// Memory charged per stored fragment on top of its payload (map node share and handle), and
 /// per incomplete message: a fragment count from the wire never sizes an allocation.
@@ -159,7 +159,7 @@ impl Reassembler {
     /// discarded as stale.
     pub(crate) fn discard_not_newer(&mut self, channel: u32, seq: u16, buffered: &mut usize) {
         self.partials.retain(|&(ch, s), p| {
-            let keep = ch != channel || crate::sequence::seq_newer(s, seq);
+            let keep = ch != channel || super::sequence::seq_newer(s, seq);
             if !keep {
                 *buffered -= p.charge;
             }

@@ -9,9 +9,9 @@
 
 use std::time::{Duration, Instant};
 
-use crate::reason::ReasonCode;
-use crate::zero::{Accepted, Rejected, Request, ZeroMessage};
-use crate::zero_stats::ZeroDropReason;
+use super::zero_stats::ZeroDropReason;
+use crate::wire::ReasonCode;
+use crate::wire::zero::{Accepted, Rejected, Request, ZeroMessage};
 
 /// Timing of the connecting side's request retransmission.
 ///

@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use crate::handshake::HandshakeConfig;
-use crate::session_config::SessionConfig;
+use super::handshake::HandshakeConfig;
+use crate::session::SessionConfig;
 
 /// Configuration of a [`Connection`](crate::Connection). Nothing here travels on the wire, so
 /// the two peers may differ. [`ConnectionConfig::default`] suits games on the public internet.

@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use crate::send_queue::PieceRef;
+use super::send_queue::PieceRef;
 
 /// Most packets tracked at once; beyond it the oldest are declared lost and forgotten. Keeps
 /// memory bounded when the peer stops acknowledging.

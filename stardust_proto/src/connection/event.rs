@@ -2,8 +2,8 @@
 
 use serde_json::Value;
 
-use crate::reason::ReasonCode;
-use crate::send_error::SendError;
+use crate::session::SendError;
+use crate::wire::ReasonCode;
 
 /// Something the driver of a [`Connection`](crate::Connection) should know, from
 /// [`poll_event`](crate::Connection::poll_event).

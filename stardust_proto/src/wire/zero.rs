@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::reason::ReasonCode;
+use super::reason::ReasonCode;
 
 /// The three bytes that start every zero message (and no game datagram).
 pub const ZERO_HEADER: [u8; 3] = [0, 0, 0];

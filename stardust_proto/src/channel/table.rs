@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::{ChannelConfig, ChannelId};
+use super::{ChannelConfig, ChannelId};
 
 /// The channels of a session, identical on both peers (the protocol hash guarantees it).
 ///

@@ -14,7 +14,7 @@ use std::ops::Range;
 
 use bytes::Bytes;
 
-use crate::ChannelId;
+use crate::channel::ChannelId;
 
 /// Bytes in a packet header before its ack blocks: type, sequence and the block count.
 pub const PACKET_HEADER_BASE_LEN: usize = 1 + 2 + 1;

@@ -1,6 +1,6 @@
 //! Why [`Session::send`](crate::Session::send) refused a message.
 
-use crate::ChannelId;
+use crate::channel::ChannelId;
 
 /// Why a message was not queued. Nothing was queued when this is returned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
