@@ -1,4 +1,5 @@
-//! [`StardustPlugin`] and the [`StardustSet`]s every transport plugs into.
+//! [`StardustPlugin`] and the [`StardustSet`]s every transport plugs into, and
+//! [`ChannelAppExt`], which registers channels and protocol values on an App.
 //!
 //! # Transport contract
 //!
@@ -34,8 +35,10 @@
 use bevy::app::{App, Plugin, PostUpdate, PreUpdate};
 use bevy::ecs::schedule::{IntoScheduleConfigs, SystemSet};
 
-use crate::channel::{ChannelRegistry, ProtocolHash};
-use crate::messages::{IncomingMessages, OutgoingMessages, Routing, flush_outgoing};
+use crate::channel::{Channel, ChannelRegistry, ProtocolHash, ProtocolValues};
+use crate::messages::{
+    IncomingMessages, OutgoingMessages, Routing, flush_outgoing, install_channel,
+};
 use crate::peer::{Lifecycle, PeerConnected, PeerDisconnected};
 use crate::stats::RuntimeStats;
 
@@ -64,9 +67,9 @@ pub enum StardustSet {
 /// The transport-agnostic runtime: system sets, peer lifecycle messages, dispatch and flush.
 ///
 /// Add it once, with any transport plugin (e.g. [`LinkPlugin`](crate::link::LinkPlugin)).
-/// Channels may be registered with
-/// [`add_channel`](crate::channel::ChannelAppExt::add_channel) before or after it is added:
-/// `add_channel` installs each channel's queues and systems itself, in these sets.
+/// Channels may be registered with [`add_channel`](ChannelAppExt::add_channel) before or
+/// after it is added: `add_channel` gives each channel its queues itself, and one dispatch
+/// and one flush system serve every channel.
 #[derive(Debug, Default, Clone)]
 pub struct StardustPlugin;
 
@@ -92,4 +95,60 @@ impl Plugin for StardustPlugin {
 fn dispatch(mut lifecycle: Lifecycle<'_, '_>, mut routing: Routing<'_, '_>) {
     lifecycle.report();
     routing.route();
+}
+
+/// Registers channels and protocol values on a Bevy [`App`].
+pub trait ChannelAppExt {
+    /// Registers channel `C` in the [`ChannelRegistry`] and folds it into the
+    /// [`ProtocolHash`]. Idempotent; order of registration never matters.
+    ///
+    /// The first registration also gives the channel its message queues in
+    /// [`IncomingMessages`] and [`OutgoingMessages`] (no system: one dispatch and one flush
+    /// system serve every channel), so it may come before or after [`StardustPlugin`] is
+    /// added.
+    ///
+    /// # Panics
+    /// If another type already registered the same id (the message names both types).
+    fn add_channel<C: Channel>(&mut self) -> &mut Self;
+
+    /// Adds a value both peers must agree on (e.g. `("game.version", "1.4.2")`) to the
+    /// [`ProtocolHash`]. Adding the same key and value again does nothing.
+    ///
+    /// # Panics
+    /// If `key` was already added with a different value.
+    fn add_protocol_value(&mut self, key: &str, value: impl AsRef<[u8]>) -> &mut Self;
+}
+
+impl ChannelAppExt for App {
+    fn add_channel<C: Channel>(&mut self) -> &mut Self {
+        let world = self.world_mut();
+        let mut registry = world.get_resource_or_init::<ChannelRegistry>();
+        let is_new = !registry.contains::<C>();
+        registry.register::<C>();
+        refresh_protocol_hash(self);
+        if is_new {
+            // The message queues of `C` (runtime core).
+            install_channel::<C>(self);
+        }
+        self
+    }
+
+    fn add_protocol_value(&mut self, key: &str, value: impl AsRef<[u8]>) -> &mut Self {
+        let world = self.world_mut();
+        world.get_resource_or_init::<ProtocolValues>().insert(key, value.as_ref());
+        refresh_protocol_hash(self);
+        self
+    }
+}
+
+/// Recomputes [`ProtocolHash`] so it always matches the registry and the added values.
+fn refresh_protocol_hash(app: &mut App) {
+    let world = app.world_mut();
+    world.init_resource::<ChannelRegistry>();
+    world.init_resource::<ProtocolValues>();
+    let hash = ProtocolHash::compute(
+        world.resource::<ChannelRegistry>(),
+        world.resource::<ProtocolValues>(),
+    );
+    world.insert_resource(hash);
 }

@@ -1,8 +1,7 @@
 //! Everything a game needs: `use stardust::prelude::*;`.
 
 pub use crate::channel::{
-    Channel, ChannelAppExt, ChannelConfig, ChannelId, ChannelRegistry, Ordering, ProtocolHash,
-    Reliability,
+    Channel, ChannelConfig, ChannelId, ChannelRegistry, Ordering, ProtocolHash, Reliability,
 };
 pub use crate::link::{Link, LinkPlugin};
 pub use crate::messages::{ChannelReader, ChannelWriter, SendError};
@@ -10,7 +9,7 @@ pub use crate::peer::{
     DisconnectInitiator, DisconnectReason, Peer, PeerCommandsExt, PeerConnected, PeerDisconnected,
     PeerState, PeerStats, any_peer_connected, peer_connected, peer_disconnected,
 };
-pub use crate::plugin::{StardustPlugin, StardustSet};
+pub use crate::plugin::{ChannelAppExt, StardustPlugin, StardustSet};
 pub use crate::udp::{
     UdpConfig, UdpConnectExt, UdpConnectRejected, UdpDirection, UdpPeer, UdpPeerStats, UdpPlugin,
     UdpTransport,

@@ -4,8 +4,9 @@
 mod protocol_hash;
 mod registry;
 
+pub(crate) use protocol_hash::ProtocolValues;
 pub use protocol_hash::{ProtocolHash, ProtocolHasher};
-pub use registry::{ChannelAppExt, ChannelEntry, ChannelRegistry};
+pub use registry::{ChannelEntry, ChannelRegistry};
 pub use stardust_derive::Channel;
 pub use stardust_proto::{
     ChannelConfig, ChannelId, Ordering, Reliability, WireChannelIdError, channel_id_hash,

@@ -10,7 +10,7 @@ use super::{ChannelConfig, Ordering, Reliability};
 
 /// A 64-bit fingerprint of everything two peers must agree on: every registered
 /// channel's id and config, and every value added with
-/// [`add_protocol_value`](super::ChannelAppExt::add_protocol_value).
+/// [`add_protocol_value`](crate::plugin::ChannelAppExt::add_protocol_value).
 ///
 /// Invariant: always up to date with the app's [`ChannelRegistry`] and protocol values.
 /// The same channels and values give the same hash on every machine, build and Rust

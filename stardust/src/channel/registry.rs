@@ -3,10 +3,8 @@
 use core::any::{TypeId, type_name};
 use std::collections::{BTreeMap, HashMap};
 
-use bevy::app::App;
 use bevy::ecs::resource::Resource;
 
-use super::protocol_hash::{ProtocolHash, ProtocolValues};
 use super::{Channel, ChannelConfig, ChannelId};
 
 /// One registered channel.
@@ -21,7 +19,8 @@ pub struct ChannelEntry {
     type_id: TypeId,
 }
 
-/// Every channel registered with [`ChannelAppExt::add_channel`], by id and by type.
+/// Every channel registered with
+/// [`ChannelAppExt::add_channel`](crate::plugin::ChannelAppExt::add_channel), by id and by type.
 ///
 /// Invariant: ids are unique, one type per id and one id per type. Iteration is in
 /// ascending id order, so nothing built from the registry depends on registration order.
@@ -85,59 +84,4 @@ impl ChannelRegistry {
     pub fn is_empty(&self) -> bool {
         self.by_id.is_empty()
     }
-}
-
-/// Registers channels and protocol values on a Bevy [`App`].
-pub trait ChannelAppExt {
-    /// Registers channel `C` in the [`ChannelRegistry`] and folds it into the
-    /// [`ProtocolHash`]. Idempotent; order of registration never matters.
-    ///
-    /// The first registration also installs the channel's typed message queues and its
-    /// flush and dispatch systems, so it may come before or after
-    /// [`StardustPlugin`](crate::plugin::StardustPlugin) is added.
-    ///
-    /// # Panics
-    /// If another type already registered the same id (the message names both types).
-    fn add_channel<C: Channel>(&mut self) -> &mut Self;
-
-    /// Adds a value both peers must agree on (e.g. `("game.version", "1.4.2")`) to the
-    /// [`ProtocolHash`]. Adding the same key and value again does nothing.
-    ///
-    /// # Panics
-    /// If `key` was already added with a different value.
-    fn add_protocol_value(&mut self, key: &str, value: impl AsRef<[u8]>) -> &mut Self;
-}
-
-impl ChannelAppExt for App {
-    fn add_channel<C: Channel>(&mut self) -> &mut Self {
-        let world = self.world_mut();
-        let mut registry = world.get_resource_or_init::<ChannelRegistry>();
-        let is_new = !registry.contains::<C>();
-        registry.register::<C>();
-        refresh_protocol_hash(self);
-        if is_new {
-            // The typed queues and the flush/dispatch systems of `C` (runtime core).
-            crate::messages::install_channel::<C>(self);
-        }
-        self
-    }
-
-    fn add_protocol_value(&mut self, key: &str, value: impl AsRef<[u8]>) -> &mut Self {
-        let world = self.world_mut();
-        world.get_resource_or_init::<ProtocolValues>().insert(key, value.as_ref());
-        refresh_protocol_hash(self);
-        self
-    }
-}
-
-/// Recomputes [`ProtocolHash`] so it always matches the registry and the added values.
-fn refresh_protocol_hash(app: &mut App) {
-    let world = app.world_mut();
-    world.init_resource::<ChannelRegistry>();
-    world.init_resource::<ProtocolValues>();
-    let hash = ProtocolHash::compute(
-        world.resource::<ChannelRegistry>(),
-        world.resource::<ProtocolValues>(),
-    );
-    world.insert_resource(hash);
 }

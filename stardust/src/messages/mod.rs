@@ -23,7 +23,6 @@
 //! [`StardustSet::Receive`]: crate::plugin::StardustSet::Receive
 //! [`StardustSet::Dispatch`]: crate::plugin::StardustSet::Dispatch
 
-mod peer_queues;
 mod reader;
 mod routing;
 mod send_error;
@@ -35,7 +34,7 @@ use bevy::ecs::world::World;
 
 use crate::channel::{Channel, ChannelRegistry};
 
-pub use peer_queues::{PeerInbox, PeerOutbox};
+pub use crate::peer::{PeerInbox, PeerOutbox};
 pub use reader::{ChannelReader, ReaderCursor};
 pub use routing::IncomingMessages;
 pub(crate) use routing::{Routing, flush_outgoing, install_channel};

@@ -115,7 +115,7 @@ impl<C: Channel> FromWorld for ReaderCursor<C> {
 ///
 /// # Panics
 /// When the system is initialized, if `C` was never registered with
-/// [`add_channel`](crate::channel::ChannelAppExt::add_channel).
+/// [`add_channel`](crate::plugin::ChannelAppExt::add_channel).
 #[derive(SystemParam)]
 pub struct ChannelReader<'w, 's, C: Channel> {
     incoming: Res<'w, IncomingMessages>,

@@ -14,7 +14,7 @@ use crate::stats::RuntimeStats;
 
 /// Registers channel `C`'s slots in [`IncomingMessages`] and [`OutgoingMessages`].
 ///
-/// Called by [`ChannelAppExt::add_channel`](crate::channel::ChannelAppExt::add_channel) the
+/// Called by [`ChannelAppExt::add_channel`](crate::plugin::ChannelAppExt::add_channel) the
 /// first time `C` is registered, so it works whether the channel is added before or after
 /// [`StardustPlugin`](crate::plugin::StardustPlugin), whose two systems serve every channel:
 /// adding a channel adds no system to the frame.

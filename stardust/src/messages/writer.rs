@@ -127,7 +127,7 @@ impl<C: Channel> SystemBuffer for WriterBuffer<C> {
 ///
 /// # Panics
 /// When the system is initialized, if `C` was never registered with
-/// [`add_channel`](crate::channel::ChannelAppExt::add_channel).
+/// [`add_channel`](crate::plugin::ChannelAppExt::add_channel).
 #[derive(SystemParam)]
 pub struct ChannelWriter<'w, 's, C: Channel> {
     peers: Query<'w, 's, (Entity, &'static PeerState), With<Peer>>,

@@ -10,17 +10,17 @@
 mod conditions;
 mod disconnect;
 mod lifecycle;
+mod queues;
 mod reason;
 mod stats;
 
 use bevy::ecs::component::Component;
 
-use crate::messages::{PeerInbox, PeerOutbox};
-
 pub use conditions::{any_peer_connected, peer_connected, peer_disconnected};
 pub use disconnect::PeerCommandsExt;
 pub(crate) use lifecycle::{Lifecycle, LifecycleReport};
 pub use lifecycle::{PeerConnected, PeerDisconnected};
+pub use queues::{PeerInbox, PeerOutbox};
 pub use reason::{DisconnectInitiator, DisconnectReason};
 pub use stats::PeerStats;
 
