@@ -11,6 +11,6 @@ pub use crate::peer::{
 };
 pub use crate::plugin::{ChannelAppExt, StardustPlugin, StardustSet};
 pub use crate::udp::{
-    UdpConfig, UdpConnectExt, UdpConnectRejected, UdpDirection, UdpPeer, UdpPeerStats, UdpPlugin,
-    UdpTransport,
+    UdpBindFailure, UdpConfig, UdpConnectExt, UdpConnectRejected, UdpDirection, UdpPeer,
+    UdpPeerStats, UdpPlugin, UdpTransport,
 };

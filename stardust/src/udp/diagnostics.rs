@@ -5,7 +5,7 @@ use std::time::Instant;
 use bevy::diagnostic::{Diagnostic, DiagnosticMeasurement, DiagnosticPath, DiagnosticsStore};
 use bevy::ecs::resource::Resource;
 
-use super::port_stats::UdpPortStats;
+use super::socket::UdpPortStats;
 use super::transport::UdpTransport;
 
 /// The per-second rates measured for each listen and peer port, one diagnostic each:

@@ -62,35 +62,45 @@
 //! waits for another. A short serial pass then swaps message buffers with the peer
 //! entities' inbox/outbox (O(peers), not O(messages)) and applies lifecycle and stats.
 //! Buffers are reused: steady traffic does not allocate per datagram in this layer.
+//!
+//! # Where things live
+//!
+//! | folder or file | what it holds |
+//! |---|---|
+//! | `socket/` | one non-blocking socket: batched syscalls (`mmsg.rs`, portable `single_calls.rs`), the one interrupted-call retry, the one receive loop and send-and-count step every port uses, [`UdpPortStats`] |
+//! | `port_io/` | per-port I/O: a bound port with its peers, the record of who is behind each address (`peers.rs`), each peer's engine and buffers (`slot.rs`) |
+//! | `ports/` | port allocation: the listener's peer ports and least-loaded seating (`peer_ports.rs`), client ports of outgoing connections, the [`PortTable`] view |
+//! | `listener/` | the listen port: handshakes in, rejections and accepts out |
+//! | `phase/` | running a receive or send phase over every port: serially, or one task per port on the compute pool; busy polling |
+//! | `systems/` | the Bevy glue: the two systems, starting connects, the accept pass, the serial passes between slots and peer entities |
+//! | `transport/` | the [`UdpTransport`] resource that owns all of the above, binding ([`UdpBindError`]), building each connection's engine |
+//! | `config.rs`, `plugin.rs` | [`UdpConfig`], [`UdpPlugin`] (and [`UdpBindFailure`] when binding failed) |
+//! | `peer.rs`, `connect.rs`, `reason.rs`, `diagnostics.rs` | what a peer entity carries, `connect_udp`, close codes ↔ [`DisconnectReason`](crate::peer::DisconnectReason), per-port rates |
+//!
+//! Dependencies point one way: `systems` → `transport` → `phase` → `listener`, `ports` →
+//! `port_io` → `socket`.
 
-mod accept;
 mod config;
 mod connect;
 mod diagnostics;
-mod flush;
-mod io;
 mod listener;
-#[cfg(any(target_os = "linux", target_os = "android"))]
-mod mmsg;
 mod peer;
+mod phase;
 mod plugin;
 mod port_io;
-mod port_stats;
-pub mod ports;
+mod ports;
 mod reason;
-mod seq;
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
-mod single_calls;
 pub mod socket;
-mod sync;
+mod systems;
 mod transport;
 
 pub use config::{UDP_TRANSPORT_ID, UDP_TRANSPORT_VERSION, UdpConfig};
 pub use connect::UdpConnectExt;
 pub use diagnostics::UdpDiagnostics;
 pub use peer::{UdpConnectRejected, UdpDirection, UdpPeer, UdpPeerStats};
-pub use plugin::UdpPlugin;
-pub use port_stats::UdpPortStats;
-pub use ports::{AssignError, PortTable, PortTableError, Seat};
-pub use socket::{BindError, Datagram, PortSocket, PushError, RecvBatch, SendBatch, SocketConfig};
+pub use plugin::{UdpBindFailure, UdpPlugin};
+pub use ports::{PortTable, Seat};
+pub use socket::{
+    BindError, Datagram, PortSocket, PushError, RecvBatch, SendBatch, SocketConfig, UdpPortStats,
+};
 pub use transport::{UdpBindError, UdpPortKind, UdpTransport};

@@ -1,14 +1,16 @@
-//! [`UdpPlugin`]: binds the sockets and adds the transport's systems.
+//! [`UdpPlugin`]: binds the sockets and adds the transport's systems; [`UdpBindFailure`] when
+//! the sockets could not be bound.
 
 use bevy::app::{App, Plugin, PostUpdate, PreUpdate};
 use bevy::diagnostic::{DiagnosticsStore, RegisterDiagnostic};
+use bevy::ecs::resource::Resource;
 use bevy::ecs::schedule::IntoScheduleConfigs;
 
 use super::config::UdpConfig;
 use super::diagnostics::UdpDiagnostics;
-use super::io::{receive, send};
 use super::peer::UdpConnectRejected;
-use super::transport::UdpTransport;
+use super::systems::{receive, send};
+use super::transport::{UdpBindError, UdpTransport};
 use crate::channel::{ChannelRegistry, ProtocolHash};
 use crate::plugin::{StardustPlugin, StardustSet};
 
@@ -55,11 +57,29 @@ use crate::plugin::{StardustPlugin, StardustSet};
 /// a datagram lands instead of reading them once per frame, which takes the wait for the next
 /// frame (half a frame on average, per side) out of every round trip.
 ///
+/// # When a socket cannot be bound
+/// The App keeps running without the transport: instead of [`UdpTransport`], the plugin
+/// inserts [`UdpBindFailure`] with the error (the address and the OS error, and what to
+/// change), and logs it. Connections asked for with `connect_udp` then end at once with
+/// [`DisconnectReason::TransportClosed`](crate::peer::DisconnectReason::TransportClosed).
+///
+/// ```
+/// use bevy::prelude::*;
+/// use stardust::prelude::*;
+/// use stardust::udp::UdpBindFailure;
+///
+/// let taken = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+/// let mut app = App::new();
+/// let config = UdpConfig::listening(taken.local_addr().unwrap(), 0..=0);
+/// app.add_plugins((StardustPlugin, UdpPlugin::new(config)));
+/// let failure = app.world().get_resource::<UdpBindFailure>().expect("the port is taken");
+/// assert!(failure.error.to_string().contains("pick a free port"), "{}", failure.error);
+/// app.update(); // the App runs on
+/// ```
+///
 /// # Panics
 /// Without [`StardustPlugin`] in the App (checked when the App finishes building, e.g. in
-/// `App::run`; add them in either order). When a
-/// socket cannot be bound, naming the address and what to change (e.g. "pick a free
-/// port, or port 0 to let the OS choose"). Nothing in the network path panics afterwards.
+/// `App::run`; add them in either order). Nothing in the network path panics.
 #[derive(Debug, Clone, Default)]
 pub struct UdpPlugin {
     /// What to bind and how connections behave.
@@ -75,21 +95,28 @@ impl UdpPlugin {
 
 impl Plugin for UdpPlugin {
     fn build(&self, app: &mut App) {
-        let transport = UdpTransport::bind(self.config.clone())
-            .unwrap_or_else(|error| panic!("the udp transport cannot start: {error}"));
-        let measured =
-            transport.listen_addr().map(|a| a.port()).into_iter().chain(transport.peer_ports());
-        let (diagnostics, registered) = UdpDiagnostics::new(measured.collect::<Vec<_>>());
-        // A connect-only App measures nothing, but the measuring system still needs the store.
+        // A connect-only App measures nothing, but the send system still needs the store.
         app.init_resource::<DiagnosticsStore>();
-        for diagnostic in registered {
-            app.register_diagnostic(diagnostic);
+        match UdpTransport::bind(self.config.clone()) {
+            Ok(transport) => {
+                let measured = transport.listen_addr().map(|a| a.port());
+                let measured = measured.into_iter().chain(transport.peer_ports());
+                let (diagnostics, registered) = UdpDiagnostics::new(measured.collect::<Vec<_>>());
+                for diagnostic in registered {
+                    app.register_diagnostic(diagnostic);
+                }
+                app.insert_resource(transport).insert_resource(diagnostics);
+            }
+            Err(error) => {
+                bevy::log::error!(
+                    "the udp transport cannot start, the App runs without it: {error}"
+                );
+                app.insert_resource(UdpBindFailure { error });
+            }
         }
         // The systems read these; StardustPlugin inits them too (in either plugin order).
         app.init_resource::<ChannelRegistry>().init_resource::<ProtocolHash>();
-        app.insert_resource(transport)
-            .insert_resource(diagnostics)
-            .add_message::<UdpConnectRejected>()
+        app.add_message::<UdpConnectRejected>()
             .add_systems(PreUpdate, receive.in_set(StardustSet::Receive))
             .add_systems(PostUpdate, send.in_set(StardustSet::Send));
     }
@@ -101,6 +128,16 @@ impl Plugin for UdpPlugin {
              app.add_plugins((StardustPlugin, UdpPlugin::new(config)))"
         );
     }
+}
+
+/// Why [`UdpPlugin`] could not start the transport: inserted instead of [`UdpTransport`] when
+/// a socket could not be bound (the error names the address, the OS error and what to
+/// change). The App runs on without UDP; read this to tell the player, or to retry with
+/// another configuration by adding a new [`UdpTransport`] from [`UdpTransport::bind`].
+#[derive(Resource, Debug)]
+pub struct UdpBindFailure {
+    /// What could not be bound, and why.
+    pub error: UdpBindError,
 }
 
 #[cfg(test)]

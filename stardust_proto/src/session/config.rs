@@ -65,3 +65,26 @@ impl Default for SessionConfig {
         }
     }
 }
+
+impl SessionConfig {
+    /// This configuration with every value in the range the session works in: the MTU in
+    /// `256..=65507`, at least one message per channel queue, and timers of at most a day
+    /// (they are added to instants; bounding them keeps that arithmetic from overflowing
+    /// whatever the caller configured).
+    pub(crate) fn bounded(mut self) -> SessionConfig {
+        self.mtu = self.mtu.clamp(256, 65507);
+        self.channel_queue_messages = self.channel_queue_messages.max(1);
+        let day = Duration::from_secs(86_400);
+        for d in [
+            &mut self.keepalive_interval,
+            &mut self.max_ack_delay,
+            &mut self.initial_rtt,
+            &mut self.min_rto,
+            &mut self.max_rto,
+            &mut self.unreliable_fragment_timeout,
+        ] {
+            *d = (*d).min(day);
+        }
+        self
+    }
+}

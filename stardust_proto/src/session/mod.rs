@@ -128,22 +128,7 @@ impl Session {
         local_seq: u16,
         remote_seq: u16,
     ) -> Session {
-        let mut config = config;
-        config.mtu = config.mtu.clamp(256, 65507);
-        config.channel_queue_messages = config.channel_queue_messages.max(1);
-        // Timer settings are added to instants; bounding them keeps that arithmetic from
-        // overflowing whatever the caller configured.
-        let day = Duration::from_secs(86_400);
-        for d in [
-            &mut config.keepalive_interval,
-            &mut config.max_ack_delay,
-            &mut config.initial_rtt,
-            &mut config.min_rto,
-            &mut config.max_rto,
-            &mut config.unreliable_fragment_timeout,
-        ] {
-            *d = (*d).min(day);
-        }
+        let config = config.bounded();
         let single_frame_max = config.mtu - MAX_DATA_HEADER_LEN - FRAME_HEADER_LEN;
         let fragment_size = config.mtu - MAX_DATA_HEADER_LEN - FRAGMENT_FRAME_HEADER_LEN;
         let send = channels

@@ -1,0 +1,166 @@
+//! The listen port: handshakes arrive here as zero messages and are answered from here.
+//!
+//! [`ListenPort`] owns the listen socket and the handshake engine
+//! ([`Endpoint`](stardust_proto::Endpoint)). Replies the endpoint decides alone (rejections,
+//! re-sent accepts) leave in the receive phase; valid requests wait for the serial accept
+//! pass (`systems/accept.rs`), which seats each on a peer port (`ports/`).
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use stardust_proto::{
+    AcceptedPeer, ConnectRequest, Endpoint, EndpointConfig, EndpointStats, Handled, ReasonCode,
+};
+
+use super::socket::{self, PortSocket, RecvBatch, SendBatch, Sender, UdpPortStats};
+
+/// Receive batches taken per frame at most, so a flood of requests cannot hold a frame.
+const MAX_RECV_BATCHES: usize = 16;
+
+/// The listen socket, its batches and its [`Endpoint`].
+#[derive(Debug)]
+pub(crate) struct ListenPort {
+    socket: PortSocket,
+    recv: RecvBatch,
+    send: SendBatch,
+    reply: Vec<u8>,
+    /// Created on the first frame, when the protocol hash is final.
+    endpoint: Option<Endpoint>,
+    requests: VecDeque<ConnectRequest>,
+    stats: UdpPortStats,
+    /// The socket is read at most once per this interval.
+    poll_interval: Duration,
+    /// When the socket was last read (`None`: never).
+    last_poll: Option<Instant>,
+}
+
+impl ListenPort {
+    /// The listen port over `socket`, moving `batch` datagrams of at most `max_datagram`
+    /// bytes per syscall, read at most once per `poll_interval`.
+    pub(crate) fn new(
+        socket: PortSocket,
+        batch: usize,
+        max_datagram: usize,
+        poll_interval: Duration,
+    ) -> Self {
+        Self {
+            socket,
+            recv: RecvBatch::new(batch.max(1), max_datagram),
+            send: SendBatch::new(batch.max(1), max_datagram),
+            reply: Vec::with_capacity(max_datagram),
+            endpoint: None,
+            requests: VecDeque::new(),
+            stats: UdpPortStats::default(),
+            poll_interval,
+            last_poll: None,
+        }
+    }
+
+    /// The bound listen address.
+    pub(crate) fn local_addr(&self) -> SocketAddr {
+        self.socket.local_addr()
+    }
+
+    /// The port's counters.
+    pub(crate) fn stats(&self) -> UdpPortStats {
+        self.stats
+    }
+
+    /// The handshake counters, once the endpoint exists.
+    pub(crate) fn endpoint_stats(&self) -> Option<EndpointStats> {
+        self.endpoint.as_ref().map(|endpoint| *endpoint.stats())
+    }
+
+    /// Makes the endpoint answer with `config` from now on: it is created the first time;
+    /// later it is replaced only while no peer is recorded (a changed protocol hash must not
+    /// forget connected peers). Returns `false` when the change had to wait.
+    pub(crate) fn configure(&mut self, config: EndpointConfig) -> bool {
+        match &self.endpoint {
+            Some(endpoint) if endpoint.config() == &config => true,
+            Some(endpoint) if endpoint.peer_count() > 0 => false,
+            _ => {
+                self.endpoint = Some(Endpoint::new(config));
+                true
+            }
+        }
+    }
+
+    /// Opens or closes the door to new peers.
+    pub(crate) fn set_accepting(&mut self, accepting: bool) {
+        if let Some(endpoint) = self.endpoint.as_mut() {
+            endpoint.set_accepting(accepting);
+        }
+    }
+
+    /// Whether [`receive`](Self::receive) at `now` would read the socket: the endpoint
+    /// exists and the poll interval has passed since the last read.
+    pub(crate) fn due(&self, now: Instant) -> bool {
+        self.endpoint.is_some()
+            && self
+                .last_poll
+                .is_none_or(|last| now.saturating_duration_since(last) >= self.poll_interval)
+    }
+
+    /// When [`due`](Self::due): reads the waiting handshakes, answers what the endpoint
+    /// answers alone, and keeps the valid requests for [`next_request`](Self::next_request).
+    pub(crate) fn receive(&mut self, now: Instant) {
+        if !self.due(now) {
+            return;
+        }
+        self.last_poll = Some(now);
+        let Self { socket, recv, send, reply, endpoint, requests, stats, .. } = self;
+        let Some(endpoint) = endpoint.as_mut() else { return };
+        let sock: &PortSocket = socket;
+        socket::receive(sock, recv, stats, MAX_RECV_BATCHES, |datagram, stats| {
+            match endpoint.handle(datagram.from, datagram.bytes, reply) {
+                Handled::Reply => Sender::new(sock, send, stats).push(datagram.from, reply),
+                Handled::Request(request) => requests.push_back(request),
+                Handled::Dropped(_) => {}
+            }
+        });
+        Sender::new(sock, send, stats).flush();
+    }
+
+    /// The next valid request waiting for the accept pass, oldest first.
+    pub(crate) fn next_request(&mut self) -> Option<ConnectRequest> {
+        self.requests.pop_front()
+    }
+
+    /// Accepts `request` onto the peer port `port` with `local_seq` as this side's first
+    /// packet number, and queues the accept for its sender (sent by [`flush`](Self::flush)).
+    /// `None` when the endpoint does not exist yet (no request can have been read then).
+    pub(crate) fn accept(
+        &mut self,
+        request: ConnectRequest,
+        port: u16,
+        local_seq: u16,
+    ) -> Option<AcceptedPeer> {
+        let endpoint = self.endpoint.as_mut()?;
+        let from = request.from();
+        let accepted = endpoint.accept(request, port, local_seq, &mut self.reply);
+        Sender::new(&self.socket, &mut self.send, &mut self.stats).push(from, &self.reply);
+        Some(accepted)
+    }
+
+    /// Refuses `request` with `code` and `data`, queueing the reject for its sender.
+    pub(crate) fn reject(&mut self, request: ConnectRequest, code: ReasonCode, data: Value) {
+        let Some(endpoint) = self.endpoint.as_mut() else { return };
+        let from = request.from();
+        endpoint.reject(request, code, data, &mut self.reply);
+        Sender::new(&self.socket, &mut self.send, &mut self.stats).push(from, &self.reply);
+    }
+
+    /// Forgets the peer at `addr` (it left), freeing its record in the endpoint.
+    pub(crate) fn forget(&mut self, addr: SocketAddr) {
+        if let Some(endpoint) = self.endpoint.as_mut() {
+            endpoint.forget(addr);
+        }
+    }
+
+    /// Sends whatever replies are queued.
+    pub(crate) fn flush(&mut self) {
+        Sender::new(&self.socket, &mut self.send, &mut self.stats).flush();
+    }
+}

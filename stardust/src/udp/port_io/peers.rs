@@ -1,0 +1,178 @@
+//! Who is behind each source address of one port: the one record the transport routes every
+//! datagram by, and the one the port table reads.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use bevy::ecs::entity::Entity;
+
+use super::slot::PeerSlot;
+
+/// The peers of one port, and which of them each source address belongs to.
+///
+/// Invariants: `by_addr` maps exactly the addresses of `slots` (each slot's remote, plus the
+/// listen address of an outgoing peer) to their index; an address routes to one peer.
+#[derive(Debug, Default)]
+pub(crate) struct PortPeers {
+    slots: Vec<PeerSlot>,
+    by_addr: HashMap<SocketAddr, usize>,
+}
+
+impl PortPeers {
+    /// How many peers the port carries.
+    pub(crate) fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Whether the port carries no peer.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// The peer a datagram from `from` belongs to, if any: what the receive phase feeds it to.
+    pub(crate) fn route(&mut self, from: SocketAddr) -> Option<&mut PeerSlot> {
+        let index = *self.by_addr.get(&from)?;
+        self.slots.get_mut(index)
+    }
+
+    /// The entity behind `from`, if any.
+    pub(crate) fn entity_at(&self, from: SocketAddr) -> Option<Entity> {
+        self.by_addr.get(&from).and_then(|&index| self.slots.get(index)).map(PeerSlot::entity)
+    }
+
+    /// Whether some peer is behind `addr`.
+    pub(crate) fn has_address(&self, addr: SocketAddr) -> bool {
+        self.by_addr.contains_key(&addr)
+    }
+
+    /// Adds a peer. Refuses it, adding nothing, if one of its addresses already belongs to
+    /// another peer of this port: returns that peer's entity.
+    pub(crate) fn insert(&mut self, slot: PeerSlot) -> Result<(), Entity> {
+        if let Some(owner) = slot.addresses().find_map(|addr| self.entity_at(addr)) {
+            return Err(owner);
+        }
+        let index = self.slots.len();
+        for addr in slot.addresses() {
+            self.by_addr.insert(addr, index);
+        }
+        self.slots.push(slot);
+        Ok(())
+    }
+
+    /// Moves the peer at `index` to `remote` (an outgoing peer's assigned data port), unless
+    /// another peer is behind that address already: then it stays where it is (and times out
+    /// rather than steal that peer's packets). Returns whether it moved.
+    pub(crate) fn move_to(&mut self, index: usize, remote: SocketAddr) -> bool {
+        let Some(slot) = self.slots.get_mut(index) else { return false };
+        if slot.remote() == remote || self.by_addr.contains_key(&remote) {
+            return false;
+        }
+        // The old remote stays routed when it is the listen address.
+        if slot.listen_addr() != Some(slot.remote()) {
+            self.by_addr.remove(&slot.remote());
+        }
+        slot.set_remote(remote);
+        self.by_addr.insert(remote, index);
+        true
+    }
+
+    /// The peers, in no particular order.
+    pub(crate) fn iter(&self) -> std::slice::Iter<'_, PeerSlot> {
+        self.slots.iter()
+    }
+
+    /// The peers, mutably, in no particular order.
+    pub(crate) fn iter_mut(&mut self) -> std::slice::IterMut<'_, PeerSlot> {
+        self.slots.iter_mut()
+    }
+
+    /// The peer at `index` (`0..len`).
+    pub(crate) fn get_mut(&mut self, index: usize) -> Option<&mut PeerSlot> {
+        self.slots.get_mut(index)
+    }
+
+    /// Removes every finished peer, keeping the routes exact; yields each removed one to
+    /// `removed`.
+    pub(crate) fn remove_finished(&mut self, mut removed: impl FnMut(&PeerSlot)) {
+        let mut index = 0;
+        while index < self.slots.len() {
+            if !self.slots[index].is_finished() {
+                index += 1;
+                continue;
+            }
+            let slot = self.slots.swap_remove(index);
+            for addr in slot.addresses() {
+                if self.by_addr.get(&addr) == Some(&index) {
+                    self.by_addr.remove(&addr);
+                }
+            }
+            removed(&slot);
+            if let Some(moved) = self.slots.get(index) {
+                for addr in moved.addresses() {
+                    self.by_addr.insert(addr, index);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::net::{Ipv4Addr, SocketAddr};
+    use std::time::Instant;
+
+    use bevy::ecs::world::World;
+    use stardust_proto::zero::Request;
+    use stardust_proto::{ChannelTable, Connection, ConnectionConfig};
+
+    use super::*;
+
+    /// A connecting peer's slot for `entity`, talking to the listener at `listen`.
+    pub(crate) fn slot(entity: Entity, listen: SocketAddr) -> PeerSlot {
+        let channels = ChannelTable::new([]).unwrap();
+        let request = Request { transport_id: 1, transport_version: 1, protocol_hash: 2, seq: 3 };
+        let conn =
+            Connection::connect(ConnectionConfig::default(), channels, request, Instant::now());
+        PeerSlot::new(entity, listen, Some(listen), conn)
+    }
+
+    fn addr(port: u16) -> SocketAddr {
+        SocketAddr::from((Ipv4Addr::LOCALHOST, port))
+    }
+
+    #[test]
+    fn routes_stay_exact_when_slots_leave() {
+        let mut world = World::new();
+        let [a, b, c] = [(); 3].map(|_| world.spawn_empty().id());
+        let mut peers = PortPeers::default();
+        assert!(peers.insert(slot(a, addr(1001))).is_ok());
+        assert!(peers.insert(slot(b, addr(1002))).is_ok());
+        assert!(peers.insert(slot(c, addr(1003))).is_ok());
+        assert!(peers.insert(slot(a, addr(1002))).is_err(), "an address routes to one peer only");
+
+        peers.get_mut(0).unwrap().finish();
+        let mut removed = Vec::new();
+        peers.remove_finished(|slot| removed.push(slot.entity()));
+        assert_eq!(removed, vec![a]);
+        assert_eq!(peers.entity_at(addr(1001)), None);
+        // `c` moved into the freed index; its route follows it.
+        assert_eq!(peers.entity_at(addr(1002)), Some(b));
+        assert_eq!(peers.entity_at(addr(1003)), Some(c));
+        assert_eq!(peers.route(addr(1003)).map(|slot| slot.entity()), Some(c));
+        assert_eq!(peers.by_addr.len(), 2);
+    }
+
+    #[test]
+    fn a_peer_moves_to_its_data_port_unless_that_address_is_taken() {
+        let mut world = World::new();
+        let [a, b] = [(); 2].map(|_| world.spawn_empty().id());
+        let mut peers = PortPeers::default();
+        peers.insert(slot(a, addr(2000))).unwrap();
+        peers.insert(slot(b, addr(3000))).unwrap();
+        assert!(peers.move_to(0, addr(2001)));
+        assert_eq!(peers.entity_at(addr(2001)), Some(a));
+        assert_eq!(peers.entity_at(addr(2000)), Some(a), "the listen address keeps routing");
+        assert!(!peers.move_to(1, addr(2001)), "another peer is behind that address");
+        assert_eq!(peers.entity_at(addr(2001)), Some(a));
+    }
+}
