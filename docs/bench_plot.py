@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Plots the UDP transport's scaling from a bench CSV into docs/udp_scaling.svg.
 
-    cargo run --release --example bench -- --only cpu,many,ports,sweep --csv /tmp/bench.csv
+    cargo run --release -p stardust_bench -- --only cpu,many,ports,sweep --csv /tmp/bench.csv
     python3 -m venv /tmp/plot && /tmp/plot/bin/pip install matplotlib
     /tmp/plot/bin/python docs/bench_plot.py /tmp/bench.csv docs/udp_scaling.svg
 

@@ -140,11 +140,13 @@ fn build_app(role: &Role, name: String) -> Result<App, String> {
         },
         Role::Guest(_) => UdpConfig::default(),
     };
-    // Bind once here to report a busy port as an error rather than the plugin's panic.
-    drop(UdpTransport::bind(config.clone()).map_err(|error| error.to_string())?);
     let mut app = App::new();
-    app.add_plugins((StardustPlugin, UdpPlugin::new(config)))
-        .add_channel::<Lines>()
+    app.add_plugins((StardustPlugin, UdpPlugin::new(config)));
+    // A busy port does not stop the App: the plugin reports it here instead.
+    if let Some(failure) = app.world().get_resource::<UdpBindFailure>() {
+        return Err(failure.error.to_string());
+    }
+    app.add_channel::<Lines>()
         .add_protocol_value("chat.version", "1")
         .insert_resource(Me(name))
         .init_resource::<Typed>()

@@ -2,10 +2,10 @@
 //! of a Stardust layer, so every number reads as a ratio.
 //!
 //! ```text
-//! cargo run --release --example bench
-//! cargo run --release --example bench -- --quick
-//! cargo run --release --example bench -- --only raw,throughput,echo
-//! cargo run --release --example bench -- --seconds 1 --round-trips 5000
+//! cargo run --release -p stardust_bench
+//! cargo run --release -p stardust_bench -- --quick
+//! cargo run --release -p stardust_bench -- --only raw,throughput,echo
+//! cargo run --release -p stardust_bench -- --seconds 1 --round-trips 5000
 //! ```
 //!
 //! Scenarios (`--only` takes a comma-separated list; default all): `raw` (std-UDP, batched

@@ -91,10 +91,12 @@ fn transport_config(options: &Options) -> Result<UdpConfig, String> {
 /// The App for `options`, its sockets bound; or why the transport cannot start.
 pub fn build_app(options: &Options) -> Result<App, String> {
     let config = transport_config(options)?;
-    // Bind once here to report a busy port as an error rather than the plugin's panic.
-    drop(UdpTransport::bind(config.clone()).map_err(|error| error.to_string())?);
     let mut app = App::new();
     app.add_plugins((StardustPlugin, UdpPlugin::new(config)));
+    // A busy port does not stop the App: the plugin reports it here instead.
+    if let Some(failure) = app.world().get_resource::<UdpBindFailure>() {
+        return Err(failure.error.to_string());
+    }
     channels::add_arena_channels(&mut app);
     app.init_resource::<Phase>().init_resource::<Clock>().init_resource::<Departures>();
     app.add_systems(Update, record_departures);

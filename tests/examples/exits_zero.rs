@@ -3,12 +3,7 @@
 //! bots spread 3/3/3/3 over the ports: what `cargo run --release --example arena` checks
 //! before exiting 0, here with a shorter play time.
 
-mod arena_support;
-
-// The example's modules name each other `crate::…`.
-use arena_support::{bot, channels, host, phase, report, session, traffic};
-
-use session::{Mode, Options};
+use crate::session::{self, Mode, Options};
 
 #[test]
 fn arena_delivers_every_reliable_message_and_spreads_bots_evenly() {

@@ -1,13 +1,8 @@
 //! The arena example's hand-written command line: every flag parses, and each bad argument
 //! is refused with a message naming it (the example then prints its usage and exits 2).
 
-mod arena_support;
-
-// The example's modules name each other `crate::…`.
-use arena_support::{args, bot, channels, host, phase, report, session, traffic};
-
-use args::{ArgsError, parse};
-use session::{Mode, Options};
+use crate::args::{ArgsError, parse};
+use crate::session::{Mode, Options};
 
 #[test]
 fn no_arguments_mean_twelve_local_bots_on_four_ports() {

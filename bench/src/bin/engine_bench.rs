@@ -1,6 +1,6 @@
 //! Throughput of the protocol engine alone, in memory: no sockets, no Bevy.
 //!
-//! Run with `cargo run --release -p stardust_proto --example engine_bench`.
+//! Run with `cargo run --release -p stardust_bench --bin engine_bench`.
 //!
 //! 1. Messages per second through a sender/receiver `Session` pair: 64-byte reliable-ordered
 //!    messages, no loss; every datagram and ack is handed over directly. One core.

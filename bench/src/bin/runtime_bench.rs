@@ -3,7 +3,7 @@
 //! with the number of heap allocations per message.
 //!
 //! ```text
-//! cargo run --release --example runtime_bench
+//! cargo run --release -p stardust_bench --bin runtime_bench
 //! ```
 //!
 //! Two Apps joined by 100 in-memory links: the sender App sends 1,000 messages to each of

@@ -4,21 +4,19 @@
 // Written like game code: Bevy system params without `'_` lifetimes.
 #![allow(elided_lifetimes_in_paths)]
 
-mod runtime_support;
-
+use crate::support::{Chat, MAX_FRAMES, Received, run_once, step};
 use bevy::prelude::*;
-use runtime_support::{Chat, MAX_FRAMES, Received, run_once, step};
 use stardust::prelude::*;
 
 const CLIENTS: usize = 50;
 
 #[test]
 fn broadcast_reaches_fifty_peers_once_each() {
-    let mut server = runtime_support::app();
-    let mut clients: Vec<App> = (0..CLIENTS).map(|_| runtime_support::app()).collect();
+    let mut server = crate::support::app();
+    let mut clients: Vec<App> = (0..CLIENTS).map(|_| crate::support::app()).collect();
     let mut server_on_client = Vec::new();
     for client in &mut clients {
-        let (_, on_client) = runtime_support::connect(&mut server, client);
+        let (_, on_client) = crate::support::connect(&mut server, client);
         server_on_client.push(on_client);
     }
 

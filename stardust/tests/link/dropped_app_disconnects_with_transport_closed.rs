@@ -3,10 +3,8 @@
 // Written like game code: Bevy system params without `'_` lifetimes.
 #![allow(elided_lifetimes_in_paths)]
 
-mod runtime_support;
-
+use crate::support::MAX_FRAMES;
 use bevy::prelude::*;
-use runtime_support::MAX_FRAMES;
 use stardust::prelude::*;
 
 #[derive(Resource, Default)]
@@ -14,8 +12,8 @@ struct Seen(Vec<PeerDisconnected>);
 
 #[test]
 fn dropping_an_app_disconnects_its_peers_with_transport_closed() {
-    let mut server = runtime_support::app();
-    let mut client = runtime_support::app();
+    let mut server = crate::support::app();
+    let mut client = crate::support::app();
     server.init_resource::<Seen>();
     server.add_systems(
         Update,
@@ -23,7 +21,7 @@ fn dropping_an_app_disconnects_its_peers_with_transport_closed() {
             seen.0.extend(messages.read().cloned());
         },
     );
-    let (client_on_server, _) = runtime_support::connect(&mut server, &mut client);
+    let (client_on_server, _) = crate::support::connect(&mut server, &mut client);
 
     drop(client);
     for _ in 0..MAX_FRAMES {

@@ -4,10 +4,8 @@
 // Written like game code: Bevy system params without `'_` lifetimes.
 #![allow(elided_lifetimes_in_paths)]
 
-mod runtime_support;
-
+use crate::support::{MAX_FRAMES, step};
 use bevy::prelude::*;
-use runtime_support::{MAX_FRAMES, step};
 use stardust::prelude::*;
 
 #[derive(Resource, Default)]
@@ -25,8 +23,8 @@ fn record(app: &mut App) {
 
 #[test]
 fn protocol_mismatch_disconnects_both_sides() {
-    let mut a = runtime_support::app();
-    let mut b = runtime_support::app();
+    let mut a = crate::support::app();
+    let mut b = crate::support::app();
     b.add_protocol_value("game.version", "2");
     record(&mut a);
     record(&mut b);

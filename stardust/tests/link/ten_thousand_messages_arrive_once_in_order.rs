@@ -4,10 +4,8 @@
 // Written like game code: Bevy system params without `'_` lifetimes.
 #![allow(elided_lifetimes_in_paths)]
 
-mod runtime_support;
-
+use crate::support::{Chat, Events, MAX_FRAMES, Moves, Received, run_once, step};
 use bevy::prelude::*;
-use runtime_support::{Chat, Events, MAX_FRAMES, Moves, Received, run_once, step};
 use stardust::prelude::*;
 
 const PER_SENDER: u32 = 5_000;
@@ -53,11 +51,11 @@ fn indices(messages: &[(Entity, Vec<u8>)], peer: Entity, sender: u8) -> Vec<u32>
 
 #[test]
 fn ten_thousand_messages_over_three_channels_arrive_once_in_order() {
-    let mut server = runtime_support::app();
-    let mut alice = runtime_support::app();
-    let mut bob = runtime_support::app();
-    let (alice_on_server, server_on_alice) = runtime_support::connect(&mut server, &mut alice);
-    let (bob_on_server, server_on_bob) = runtime_support::connect(&mut server, &mut bob);
+    let mut server = crate::support::app();
+    let mut alice = crate::support::app();
+    let mut bob = crate::support::app();
+    let (alice_on_server, server_on_alice) = crate::support::connect(&mut server, &mut alice);
+    let (bob_on_server, server_on_bob) = crate::support::connect(&mut server, &mut bob);
 
     for from in (0..PER_SENDER).step_by(BATCH as usize) {
         send_batch(&mut alice, server_on_alice, 1, from, from + BATCH);

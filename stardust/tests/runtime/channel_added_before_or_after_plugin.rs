@@ -4,10 +4,8 @@
 // Written like game code: Bevy system params without `'_` lifetimes.
 #![allow(elided_lifetimes_in_paths)]
 
-mod runtime_support;
-
+use crate::support::{Chat, MAX_FRAMES, Received, collect, run_once, step};
 use bevy::prelude::*;
-use runtime_support::{Chat, MAX_FRAMES, Received, collect, run_once, step};
 use stardust::prelude::*;
 
 #[test]
@@ -23,7 +21,7 @@ fn channels_added_before_or_after_the_plugin_both_work() {
     collect::<Chat>(&mut late);
 
     assert_eq!(early.world().resource::<ProtocolHash>(), late.world().resource::<ProtocolHash>());
-    let (late_on_early, early_on_late) = runtime_support::connect(&mut early, &mut late);
+    let (late_on_early, early_on_late) = crate::support::connect(&mut early, &mut late);
     run_once(&mut early, move |mut chat: ChannelWriter<Chat>| {
         chat.send(late_on_early, b"to late".as_slice()).unwrap();
     });

@@ -6,10 +6,8 @@
 // Written like game code: Bevy system params without `'_` lifetimes.
 #![allow(elided_lifetimes_in_paths)]
 
-mod runtime_support;
-
+use crate::support::{Chat, Events, MAX_FRAMES, Moves, Received, run_once, step};
 use bevy::prelude::*;
-use runtime_support::{Chat, Events, MAX_FRAMES, Moves, Received, run_once, step};
 use stardust::prelude::*;
 
 /// Systems in the schedules the runtime adds to.
@@ -40,8 +38,8 @@ fn more_channels_mean_no_more_systems() {
 #[test]
 fn each_channel_still_gets_only_its_own_messages() {
     // The three channels, each collected by its own reader.
-    let (mut a, mut b) = (runtime_support::app(), runtime_support::app());
-    let (b_on_a, a_on_b) = runtime_support::connect(&mut a, &mut b);
+    let (mut a, mut b) = (crate::support::app(), crate::support::app());
+    let (b_on_a, a_on_b) = crate::support::connect(&mut a, &mut b);
     run_once(
         &mut a,
         move |mut chat: ChannelWriter<Chat>,

@@ -4,16 +4,14 @@
 // Written like game code: Bevy system params without `'_` lifetimes.
 #![allow(elided_lifetimes_in_paths)]
 
-mod runtime_support;
-
+use crate::support::{Chat, run_once, spawn_bare_peer};
 use bevy::prelude::*;
-use runtime_support::{Chat, run_once, spawn_bare_peer};
 use stardust::messages::PeerOutbox;
 use stardust::prelude::*;
 
 #[test]
 fn broadcast_and_send_to_share_the_payload() {
-    let mut app = runtime_support::app();
+    let mut app = crate::support::app();
     let peers: Vec<Entity> = (0..50).map(|_| spawn_bare_peer(&mut app)).collect();
     let (first_half, second_half) = peers.split_at(25);
     let (first_half, second_half) = (first_half.to_vec(), second_half.to_vec());

@@ -4,17 +4,15 @@
 // Written like game code: Bevy system params without `'_` lifetimes.
 #![allow(elided_lifetimes_in_paths)]
 
-mod runtime_support;
-
+use crate::support::{Chat, run_once, spawn_bare_peer};
 use bevy::prelude::*;
-use runtime_support::{Chat, run_once, spawn_bare_peer};
 use stardust::messages::PeerOutbox;
 use stardust::prelude::*;
 use stardust::stats::RuntimeStats;
 
 #[test]
 fn flush_drops_and_counts_messages_to_despawned_peers() {
-    let mut app = runtime_support::app();
+    let mut app = crate::support::app();
     let stays = spawn_bare_peer(&mut app);
     let leaves = spawn_bare_peer(&mut app);
     run_once(&mut app, move |mut chat: ChannelWriter<Chat>| {

@@ -4,16 +4,14 @@
 // Written like game code: Bevy system params without `'_` lifetimes.
 #![allow(elided_lifetimes_in_paths)]
 
-mod runtime_support;
-
+use crate::support::{Moves, Received, inject, spawn_bare_peer};
 use bevy::prelude::*;
-use runtime_support::{Moves, Received, inject, spawn_bare_peer};
 use stardust::prelude::*;
 use stardust::stats::RuntimeStats;
 
 #[test]
 fn incoming_oversize_messages_are_dropped_and_counted() {
-    let mut app = runtime_support::app();
+    let mut app = crate::support::app();
     let peer = spawn_bare_peer(&mut app);
     // Moves has max_size = 64.
     inject(&mut app, peer, Moves::ID, &[1; 64]);

@@ -5,10 +5,8 @@
 // Written like game code: Bevy system params without `'_` lifetimes.
 #![allow(elided_lifetimes_in_paths)]
 
-mod runtime_support;
-
+use crate::support::{Chat, inject, spawn_bare_peer};
 use bevy::prelude::*;
-use runtime_support::{Chat, inject, spawn_bare_peer};
 use stardust::prelude::*;
 
 /// What one reader saw, per frame: `(frame it ran in, payload)`.
@@ -35,7 +33,7 @@ fn reader<const READER: u8>(
 
 #[test]
 fn each_message_is_read_exactly_once_before_or_after_dispatch() {
-    let mut app = runtime_support::app();
+    let mut app = crate::support::app();
     app.init_resource::<Frame>()
         .init_resource::<Log<0>>()
         .init_resource::<Log<1>>()

@@ -5,16 +5,14 @@
 // Written like game code: Bevy system params without `'_` lifetimes.
 #![allow(elided_lifetimes_in_paths)]
 
-mod runtime_support;
-
+use crate::support::{Moves, run_once, spawn_bare_peer};
 use bevy::prelude::*;
-use runtime_support::{Moves, run_once, spawn_bare_peer};
 use stardust::messages::PeerOutbox;
 use stardust::prelude::*;
 
 #[test]
 fn send_refuses_what_it_cannot_deliver() {
-    let mut app = runtime_support::app();
+    let mut app = crate::support::app();
     let peer = spawn_bare_peer(&mut app);
     let connecting = app.world_mut().spawn(Peer).id();
     let not_a_peer = app.world_mut().spawn_empty().id();

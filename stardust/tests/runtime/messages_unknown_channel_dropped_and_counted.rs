@@ -4,16 +4,14 @@
 // Written like game code: Bevy system params without `'_` lifetimes.
 #![allow(elided_lifetimes_in_paths)]
 
-mod runtime_support;
-
+use crate::support::{Chat, Received, inject, spawn_bare_peer};
 use bevy::prelude::*;
-use runtime_support::{Chat, Received, inject, spawn_bare_peer};
 use stardust::prelude::*;
 use stardust::stats::RuntimeStats;
 
 #[test]
 fn unknown_channel_ids_are_dropped_and_counted() {
-    let mut app = runtime_support::app();
+    let mut app = crate::support::app();
     let peer = spawn_bare_peer(&mut app);
     let unknown = ChannelId::new(0x00BEEF).unwrap();
     inject(&mut app, peer, Chat::ID, b"before");

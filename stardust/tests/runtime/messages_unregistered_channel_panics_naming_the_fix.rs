@@ -4,8 +4,6 @@
 // Written like game code: Bevy system params without `'_` lifetimes.
 #![allow(elided_lifetimes_in_paths)]
 
-mod runtime_support;
-
 use bevy::prelude::*;
 use stardust::prelude::*;
 

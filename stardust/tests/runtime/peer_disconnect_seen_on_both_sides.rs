@@ -5,10 +5,8 @@
 // Written like game code: Bevy system params without `'_` lifetimes.
 #![allow(elided_lifetimes_in_paths)]
 
-mod runtime_support;
-
+use crate::support::{Chat, MAX_FRAMES, Received, run_once, step};
 use bevy::prelude::*;
-use runtime_support::{Chat, MAX_FRAMES, Received, run_once, step};
 use stardust::prelude::*;
 
 #[derive(Resource, Default)]
@@ -32,11 +30,11 @@ fn record(app: &mut App) {
 
 #[test]
 fn disconnect_is_seen_on_both_sides_with_the_reason() {
-    let mut server = runtime_support::app();
-    let mut client = runtime_support::app();
+    let mut server = crate::support::app();
+    let mut client = crate::support::app();
     record(&mut server);
     record(&mut client);
-    let (client_on_server, server_on_client) = runtime_support::connect(&mut server, &mut client);
+    let (client_on_server, server_on_client) = crate::support::connect(&mut server, &mut client);
     assert!(server.world_mut().run_system_cached(any_peer_connected).unwrap());
 
     run_once(&mut server, move |mut chat: ChannelWriter<Chat>, mut commands: Commands| {

@@ -5,10 +5,8 @@
 // Written like game code: Bevy system params without `'_` lifetimes.
 #![allow(elided_lifetimes_in_paths)]
 
-mod runtime_support;
-
+use crate::support::{MAX_FRAMES, step};
 use bevy::prelude::*;
-use runtime_support::{MAX_FRAMES, step};
 use stardust::prelude::*;
 
 #[derive(Resource, Default, Debug, PartialEq)]
@@ -21,8 +19,8 @@ struct Runs {
 
 #[test]
 fn run_conditions_follow_the_lifecycle() {
-    let mut server = runtime_support::app();
-    let mut client = runtime_support::app();
+    let mut server = crate::support::app();
+    let mut client = crate::support::app();
     server.init_resource::<Runs>().add_systems(
         Update,
         (
@@ -35,7 +33,7 @@ fn run_conditions_follow_the_lifecycle() {
         runs.observed_connections += 1;
     });
 
-    let (client_on_server, _) = runtime_support::connect(&mut server, &mut client);
+    let (client_on_server, _) = crate::support::connect(&mut server, &mut client);
     let frames_connected_before = server.world().resource::<Runs>().while_any_connected;
     const CONNECTED_FRAMES: u32 = 5;
     for _ in 0..CONNECTED_FRAMES {

@@ -4,10 +4,8 @@
 // Written like game code: Bevy system params without `'_` lifetimes.
 #![allow(elided_lifetimes_in_paths)]
 
-mod runtime_support;
-
+use crate::support::{Chat, MAX_FRAMES, Received, run_once, step};
 use bevy::prelude::*;
-use runtime_support::{Chat, MAX_FRAMES, Received, run_once, step};
 use stardust::prelude::*;
 
 #[derive(Component, Debug, PartialEq)]
@@ -18,8 +16,8 @@ struct Score(u32);
 
 #[test]
 fn user_components_on_peers_survive() {
-    let mut server = runtime_support::app();
-    let mut client = runtime_support::app();
+    let mut server = crate::support::app();
+    let mut client = crate::support::app();
     let (end_on_server, end_on_client) = stardust::link::pair();
     let peer = server.world_mut().spawn((end_on_server, Nickname("ann"))).id();
     let server_on_client = client.world_mut().spawn(end_on_client).id();

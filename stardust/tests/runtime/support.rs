@@ -3,12 +3,9 @@
 
 #![allow(dead_code, unreachable_pub, elided_lifetimes_in_paths)]
 
-#[path = "../collect_support/mod.rs"]
-mod collect_support;
-
 // Not every test reads what its Apps received.
 #[allow(unused_imports)]
-pub use collect_support::{Received, collect};
+pub use crate::collect::{Received, collect};
 
 use bevy::prelude::*;
 use stardust::prelude::*;

@@ -4,11 +4,9 @@
 // Written like game code: Bevy system params without `'_` lifetimes.
 #![allow(elided_lifetimes_in_paths)]
 
-mod runtime_support;
-
+use crate::support::{Chat, Events, Moves};
 use bevy::ecs::schedule::Schedule;
 use bevy::prelude::*;
-use runtime_support::{Chat, Events, Moves};
 use stardust::prelude::*;
 
 fn write_chat_a(mut chat: ChannelWriter<Chat>) {
@@ -48,7 +46,7 @@ fn conflicts(app: &mut App, mut schedule: Schedule) -> usize {
 
 #[test]
 fn channel_writers_and_readers_have_no_conflicts() {
-    let mut app = runtime_support::app();
+    let mut app = crate::support::app();
     let mut schedule = Schedule::default();
     schedule.add_systems((
         write_chat_a,
@@ -65,7 +63,7 @@ fn channel_writers_and_readers_have_no_conflicts() {
 fn the_conflict_check_does_see_real_conflicts() {
     // Control: two systems mutating the same resource must be reported, so the assertion
     // above is meaningful.
-    let mut app = runtime_support::app();
+    let mut app = crate::support::app();
     app.init_resource::<Counter>();
     let mut schedule = Schedule::default();
     schedule.add_systems((bump_a, bump_b, write_chat_a));

@@ -2,13 +2,10 @@
 //! the same time, over real UDP; messages flow on both connections both ways, each reaching
 //! the right peer, and closing one connection leaves the other up.
 
-mod udp_scenarios;
-mod udp_support;
-
+use crate::scenarios::*;
+use crate::support::*;
 use bevy::prelude::*;
 use stardust::prelude::*;
-use udp_scenarios::*;
-use udp_support::*;
 
 const MESSAGES: u32 = 100;
 

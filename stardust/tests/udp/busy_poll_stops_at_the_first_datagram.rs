@@ -4,13 +4,11 @@
 //! ports read one after the other (the default below `parallel_min_peers`) and with one task
 //! per port.
 
-mod udp_support;
-
 use std::time::{Duration, Instant};
 
+use crate::support::*;
 use bevy::prelude::*;
 use stardust::prelude::*;
-use udp_support::*;
 
 const BUSY_POLL: Duration = Duration::from_millis(10);
 

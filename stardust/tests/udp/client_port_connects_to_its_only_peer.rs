@@ -3,14 +3,12 @@
 //! connection: a connection to another listener gets a client port of its own, and both
 //! carry messages.
 
-mod udp_support;
-
 use std::net::{Ipv4Addr, UdpSocket};
 
+use crate::support::*;
 use bevy::prelude::*;
 use stardust::prelude::*;
 use stardust::udp::UdpPortStats;
-use udp_support::*;
 
 fn client_port_stats(app: &App, port: u16) -> UdpPortStats {
     app.world().resource::<UdpTransport>().port_stats(port).expect("the client port is bound")

@@ -10,17 +10,14 @@
 //! Sources: spoofing a peer's address is impossible on loopback, so the garbage comes from
 //! sockets the transport never saw: one long-lived socket and a fresh one every few rounds.
 
-mod udp_scenarios;
-mod udp_support;
-
 use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
 use std::time::Duration;
 
+use crate::scenarios::*;
+use crate::support::*;
 use bevy::prelude::*;
 use stardust::prelude::*;
 use stardust::udp::{UdpPortKind, UdpPortStats};
-use udp_scenarios::*;
-use udp_support::*;
 
 const PEERS: usize = 8;
 const ROUNDS: u32 = 150;

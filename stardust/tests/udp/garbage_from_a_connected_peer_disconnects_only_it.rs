@@ -3,18 +3,15 @@
 //! `ProtocolViolation` once it reaches `violation_limit`, and is told why in a close message;
 //! the other peers of the same listener and port stay connected and keep talking.
 
-mod udp_scenarios;
-mod udp_support;
-
 use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
 
+use crate::scenarios::*;
+use crate::support::*;
 use bevy::prelude::*;
 use stardust::prelude::*;
 use stardust::proto::ReasonCode;
 use stardust::proto::zero::{Request, ZeroMessage};
 use stardust::udp::{UDP_TRANSPORT_ID, UDP_TRANSPORT_VERSION};
-use udp_scenarios::*;
-use udp_support::*;
 
 const LIMIT: u64 = 20;
 const FIRST_SEQ: u16 = 0x1234;

@@ -3,13 +3,10 @@
 //! with the same text (non-ASCII included); reliable messages sent in the frame before the
 //! close still arrive; neither side reports a timeout.
 
-mod udp_scenarios;
-mod udp_support;
-
+use crate::scenarios::*;
+use crate::support::*;
 use bevy::prelude::*;
 use stardust::prelude::*;
-use udp_scenarios::*;
-use udp_support::*;
 
 const LAST_WORDS: u32 = 50;
 

@@ -2,12 +2,10 @@
 //! arrives just after a read waits for the next one, and is then accepted. (The peer ports
 //! are read every frame; the other tests run with the default interval of 1 ms.)
 
-mod udp_support;
-
 use std::time::{Duration, Instant};
 
+use crate::support::*;
 use stardust::prelude::*;
-use udp_support::*;
 
 const INTERVAL: Duration = Duration::from_millis(400);
 
@@ -17,8 +15,9 @@ fn a_request_waits_for_the_next_read_of_the_listen_port_then_connects() {
         app_with(UdpConfig { listen_poll_interval: INTERVAL, ..UdpConfig::loopback(1) });
     let addr = listen_addr(&listener);
     // The first frame reads the (empty) listen port: the next read is due INTERVAL later.
-    listener.update();
+    // The read happens inside the frame, so no earlier than `first_read`.
     let first_read = Instant::now();
+    listener.update();
     let mut client = connecting_app();
     let peer = connect(&mut client, addr);
 

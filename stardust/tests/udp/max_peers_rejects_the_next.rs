@@ -1,13 +1,10 @@
 //! A listener with `max_peers = 3` accepts three peers and refuses the fourth with the
 //! `full` reason (and its limit in the detail); once one peer leaves, a new one gets in.
 
-mod udp_scenarios;
-mod udp_support;
-
+use crate::scenarios::*;
+use crate::support::*;
 use stardust::prelude::*;
 use stardust::proto::ReasonCode;
-use udp_scenarios::*;
-use udp_support::*;
 
 const MAX_PEERS: usize = 3;
 

@@ -1,13 +1,10 @@
 //! After 10 of 64 peers leave gracefully from chosen ports, peers that connect next are
 //! seated on the emptiest ports first (the lowest port on a tie) until the ports are even.
 
-mod udp_scenarios;
-mod udp_support;
-
+use crate::scenarios::*;
+use crate::support::*;
 use bevy::prelude::*;
 use stardust::prelude::*;
-use udp_scenarios::*;
-use udp_support::*;
 
 const PEERS: usize = 64;
 

@@ -3,14 +3,11 @@
 //! and `PeerDisconnected` with `ProtocolMismatch` naming both hashes; the listener keeps no
 //! peer and counts the rejection.
 
-mod udp_scenarios;
-mod udp_support;
-
+use crate::scenarios::*;
+use crate::support::*;
 use bevy::prelude::*;
 use stardust::prelude::*;
 use stardust::proto::ReasonCode;
-use udp_scenarios::*;
-use udp_support::*;
 
 /// Registered only by the listener, so the two protocol hashes differ.
 #[derive(Channel)]

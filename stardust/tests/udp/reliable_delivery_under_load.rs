@@ -4,17 +4,14 @@
 //! once, ordered ones in order, and nothing is dropped silently. Past the engine's per-channel
 //! queue cap the surplus waits (back-pressure) and still arrives, in order.
 
-mod udp_scenarios;
-mod udp_support;
-
 use std::collections::HashMap;
 use std::time::Duration;
 
+use crate::scenarios::*;
+use crate::support::*;
 use bevy::prelude::*;
 use stardust::prelude::*;
 use stardust::udp::UdpPeerStats;
-use udp_scenarios::*;
-use udp_support::*;
 
 /// Reliable unordered channel for events; large enough for the biggest test message.
 #[derive(Channel)]

@@ -15,7 +15,7 @@ use bevy::prelude::*;
 use bytes::Bytes;
 use stardust::prelude::*;
 
-use crate::udp_support::{
+use crate::support::{
     FRAME_PAUSE, connect, connected_accepted, is_connected, listen_addr, run_until_within,
 };
 
@@ -127,7 +127,7 @@ pub fn counterparts(listener: &mut App, client: &App, outgoing: &[Entity]) -> Ve
 pub fn table(app: &App) -> BTreeMap<u16, Vec<Entity>> {
     let transport = app.world().resource::<UdpTransport>();
     let table = transport.port_table().expect("the app listens");
-    table.iter().map(|(port, peers)| (port, peers.to_vec())).collect()
+    table.iter().map(|(port, peers)| (port, peers.collect())).collect()
 }
 
 /// The number of peers on each peer port of `app`, ascending by port.

@@ -2,14 +2,11 @@
 //! listener's port table, in each accepted peer's `UdpPeer`, and in what each connecting peer
 //! learned from the handshake (the port it now talks to).
 
-mod udp_scenarios;
-mod udp_support;
-
 use std::collections::BTreeMap;
 
+use crate::scenarios::*;
+use crate::support::*;
 use stardust::prelude::*;
-use udp_scenarios::*;
-use udp_support::*;
 
 const PEERS: usize = 64;
 const PORTS: usize = 4;

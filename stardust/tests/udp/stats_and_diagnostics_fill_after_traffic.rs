@@ -3,16 +3,13 @@
 //! (packets) on both peers, `UdpPortStats` of the listen, peer and client ports, the listen
 //! port's handshake counters, and a per-second diagnostic for each listen and peer port.
 
-mod udp_scenarios;
-mod udp_support;
-
 use std::time::Duration;
 
+use crate::scenarios::*;
+use crate::support::*;
 use bevy::diagnostic::DiagnosticsStore;
 use stardust::prelude::*;
 use stardust::udp::{UdpDiagnostics, UdpPeerStats, UdpPortKind};
-use udp_scenarios::*;
-use udp_support::*;
 
 const MESSAGES: u64 = 300;
 const SIZE: usize = 100;

@@ -3,15 +3,12 @@
 //! whichever side vanished; while both run, keep-alives hold an idle connection open well past
 //! the timeout.
 
-mod udp_scenarios;
-mod udp_support;
-
 use std::time::{Duration, Instant};
 
+use crate::scenarios::*;
+use crate::support::*;
 use bevy::prelude::*;
 use stardust::prelude::*;
-use udp_scenarios::*;
-use udp_support::*;
 
 const IDLE_TIMEOUT: Duration = Duration::from_secs(1);
 

@@ -1,14 +1,9 @@
 //! Arbitrary datagram sequences, at arbitrary times, never panic a connecting, established or
 //! listening engine, and never make a connection report more than one terminal event.
 
-#[path = "support/conn_pair.rs"]
-mod conn_pair;
-#[path = "support/netsim.rs"]
-mod netsim;
-
 use std::time::{Duration, Instant};
 
-use conn_pair::{channels, client_addr, endpoint_config, request};
+use crate::conn_pair::{channels, client_addr, endpoint_config, request};
 use proptest::prelude::*;
 use stardust_proto::zero::{Accepted, ZeroMessage};
 use stardust_proto::{AcceptedPeer, Connection, ConnectionConfig, ConnectionEvent, Endpoint};

@@ -1,15 +1,10 @@
 //! Every kind of bad connection-protocol input is dropped and counted under its own reason,
 //! at the connecting side, the listener and an established connection; none changes state.
 
-#[path = "support/conn_pair.rs"]
-mod conn_pair;
-#[path = "support/netsim.rs"]
-mod netsim;
-
 use std::time::{Duration, Instant};
 
-use conn_pair::{Pair, channels, client_addr, endpoint_config, request};
-use netsim::{LinkConfig, NetSim};
+use crate::conn_pair::{Pair, channels, client_addr, endpoint_config, request};
+use crate::netsim::{LinkConfig, NetSim};
 use stardust_proto::zero::{Accepted, REQUEST_MIN_SIZE, ZERO_MAX_SIZE, ZeroMessage};
 use stardust_proto::{
     Connection, ConnectionConfig, Endpoint, Handled, ZeroDropReason as R, ZeroStats,

@@ -1,16 +1,11 @@
 //! A close whose reliable data can never be acknowledged (the peer went silent) still completes:
 //! after the close linger, the close copies go out and the local side reports `Local`.
 
-#[path = "support/conn_pair.rs"]
-mod conn_pair;
-#[path = "support/netsim.rs"]
-mod netsim;
-
 use std::time::Duration;
 
+use crate::conn_pair::{ORDERED, Pair};
+use crate::netsim::{LinkConfig, NetSim};
 use bytes::Bytes;
-use conn_pair::{ORDERED, Pair};
-use netsim::{LinkConfig, NetSim};
 use serde_json::Value;
 use stardust_proto::{CloseReason, ConnectionConfig, ConnectionEvent, ReasonCode};
 

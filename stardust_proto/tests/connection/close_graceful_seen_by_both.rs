@@ -1,16 +1,11 @@
 //! A graceful close delivers what was already sent, then reaches the peer with its code and data,
 //! even on a lossy link, and both sides end with the matching reason.
 
-#[path = "support/conn_pair.rs"]
-mod conn_pair;
-#[path = "support/netsim.rs"]
-mod netsim;
-
 use std::time::Duration;
 
+use crate::conn_pair::{ORDERED, Pair, closed_reason};
+use crate::netsim::{LinkConfig, NetSim};
 use bytes::Bytes;
-use conn_pair::{ORDERED, Pair, closed_reason};
-use netsim::{LinkConfig, NetSim};
 use serde_json::json;
 use stardust_proto::{CloseReason, ConnectionSendError, ReasonCode};
 

@@ -1,16 +1,11 @@
 //! The handshake completes when half of all datagrams are lost in each direction, and the
 //! connection then carries a reliable message each way.
 
-#[path = "support/conn_pair.rs"]
-mod conn_pair;
-#[path = "support/netsim.rs"]
-mod netsim;
-
 use std::time::Duration;
 
+use crate::conn_pair::{ORDERED, Pair, endpoint_config, request};
+use crate::netsim::{LinkConfig, NetSim};
 use bytes::Bytes;
-use conn_pair::{ORDERED, Pair, endpoint_config, request};
-use netsim::{LinkConfig, NetSim};
 use stardust_proto::{ConnectionConfig, HandshakeConfig};
 
 #[test]

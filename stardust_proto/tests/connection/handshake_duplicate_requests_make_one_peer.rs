@@ -1,16 +1,11 @@
 //! Copies of a request (resends, network duplicates) produce one peer and the same accept,
 //! while a new attempt from the same address is reported as replacing the old peer.
 
-#[path = "support/conn_pair.rs"]
-mod conn_pair;
-#[path = "support/netsim.rs"]
-mod netsim;
-
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use conn_pair::{Pair, endpoint_config, request};
-use netsim::{LinkConfig, NetSim};
+use crate::conn_pair::{Pair, endpoint_config, request};
+use crate::netsim::{LinkConfig, NetSim};
 use stardust_proto::zero::{Accepted, ZeroMessage};
 use stardust_proto::{Endpoint, Handled};
 

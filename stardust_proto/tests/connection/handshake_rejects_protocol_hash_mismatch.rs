@@ -1,15 +1,10 @@
 //! A client whose protocol hash differs from the listener's is told so, with reason code 4, and
 //! no peer is created.
 
-#[path = "support/conn_pair.rs"]
-mod conn_pair;
-#[path = "support/netsim.rs"]
-mod netsim;
-
 use std::time::Duration;
 
-use conn_pair::{PROTOCOL_HASH, Pair, endpoint_config, request};
-use netsim::{LinkConfig, NetSim};
+use crate::conn_pair::{PROTOCOL_HASH, Pair, endpoint_config, request};
+use crate::netsim::{LinkConfig, NetSim};
 use serde_json::json;
 use stardust_proto::{ConnectionConfig, ConnectionEvent, ReasonCode};
 

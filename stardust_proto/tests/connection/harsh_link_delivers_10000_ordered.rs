@@ -2,16 +2,11 @@
 //! duplication and 50 ± 40 ms latency (reordering), 10,000 reliable-ordered messages of mixed
 //! sizes up to 64 KiB arrive complete, exactly once and in order.
 
-#[path = "support/conn_pair.rs"]
-mod conn_pair;
-#[path = "support/netsim.rs"]
-mod netsim;
-
 use std::time::Duration;
 
+use crate::conn_pair::{ORDERED, Pair};
+use crate::netsim::{LinkConfig, NetSim};
 use bytes::Bytes;
-use conn_pair::{ORDERED, Pair};
-use netsim::{LinkConfig, NetSim};
 use stardust_proto::{CloseReason, ConnectionEvent, ReasonCode};
 
 const COUNT: usize = 10_000;

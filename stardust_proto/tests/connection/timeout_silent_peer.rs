@@ -1,15 +1,10 @@
 //! A peer that falls silent is declared gone after the idle timeout (not before), and a listener
 //! that never answers ends the handshake after the handshake timeout.
 
-#[path = "support/conn_pair.rs"]
-mod conn_pair;
-#[path = "support/netsim.rs"]
-mod netsim;
-
 use std::time::Duration;
 
-use conn_pair::{Pair, closed_reason};
-use netsim::{LinkConfig, NetSim};
+use crate::conn_pair::{Pair, closed_reason};
+use crate::netsim::{LinkConfig, NetSim};
 use stardust_proto::{CloseReason, ConnectionConfig};
 
 #[test]

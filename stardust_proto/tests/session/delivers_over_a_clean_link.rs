@@ -1,22 +1,15 @@
 //! On a clean link every channel kind delivers what was sent, and the sender ends flushed.
 
-#[path = "support/channel_kinds.rs"]
-mod channel_kinds;
-#[path = "support/netsim.rs"]
-mod netsim;
-#[path = "support/session_pair.rs"]
-mod session_pair;
-
 use std::time::Duration;
 
+use crate::netsim::{LinkConfig, Side};
+use crate::session_pair::SessionPair;
 use bytes::Bytes;
-use netsim::{LinkConfig, Side};
-use session_pair::SessionPair;
 use stardust_proto::{ChannelId, SessionConfig};
 
 #[test]
 fn every_channel_kind_delivers_in_order_on_a_clean_link() {
-    let table = channel_kinds::every_kind(100_000);
+    let table = crate::channel_kinds::every_kind(100_000);
     let mut pair = SessionPair::new(
         1,
         LinkConfig::clean(Duration::from_millis(10)),

@@ -1,16 +1,11 @@
 //! The session's RTT and loss estimates track the link: 100 ms round trip on a 50 ms link, about
 //! 20% loss on a link that drops 20% of datagrams, and counters that add up.
 
-#[path = "support/netsim.rs"]
-mod netsim;
-#[path = "support/session_pair.rs"]
-mod session_pair;
-
 use std::time::Duration;
 
+use crate::netsim::{LinkConfig, Side};
+use crate::session_pair::SessionPair;
 use bytes::Bytes;
-use netsim::{LinkConfig, Side};
-use session_pair::SessionPair;
 use stardust_proto::{
     ChannelConfig, ChannelId, ChannelTable, Ordering, Reliability, SessionConfig,
 };

@@ -1,9 +1,6 @@
 //! The simulated network itself: same seed, same deliveries; impairments happen at the configured rates.
 
-#[path = "support/netsim.rs"]
-mod netsim;
-
-use netsim::{LinkConfig, NetSim, Side};
+use crate::netsim::{LinkConfig, NetSim, Side};
 use std::time::{Duration, Instant};
 
 fn run(seed: u64) -> Vec<(Side, Vec<u8>)> {

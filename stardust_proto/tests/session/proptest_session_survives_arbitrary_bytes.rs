@@ -1,9 +1,6 @@
 //! Property: arbitrary datagrams (random bytes, and valid packets with random corruption)
 //! never panic a session, and its memory stays bounded.
 
-#[path = "support/channel_kinds.rs"]
-mod channel_kinds;
-
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -15,7 +12,7 @@ use stardust_proto::{ChannelId, Session, SessionConfig};
 
 fn session() -> Session {
     let config = SessionConfig { receive_buffer: 256 * 1024, ..SessionConfig::default() };
-    Session::new(config, channel_kinds::every_kind(20_000), Instant::now(), 0, 0)
+    Session::new(config, crate::channel_kinds::every_kind(20_000), Instant::now(), 0, 0)
 }
 
 /// A plausible packet: valid structure with small numbers, so it reaches deep into the engine.

@@ -1,16 +1,11 @@
 //! 10,000 reliable-ordered messages of mixed sizes up to 64 KiB cross a link with 20% loss,
 //! 5% duplication and 50 ± 40 ms latency (reordering): all arrive, exactly once, in order.
 
-#[path = "support/netsim.rs"]
-mod netsim;
-#[path = "support/session_pair.rs"]
-mod session_pair;
-
 use std::time::Duration;
 
+use crate::netsim::{LinkConfig, Side};
+use crate::session_pair::SessionPair;
 use bytes::Bytes;
-use netsim::{LinkConfig, Side};
-use session_pair::SessionPair;
 use stardust_proto::{
     ChannelConfig, ChannelId, ChannelTable, Ordering, Reliability, SendError, SessionConfig,
 };

@@ -1,15 +1,10 @@
 //! Reliable-unordered messages on the harsh link all arrive, each exactly once.
 
-#[path = "support/netsim.rs"]
-mod netsim;
-#[path = "support/session_pair.rs"]
-mod session_pair;
-
 use std::time::Duration;
 
+use crate::netsim::{LinkConfig, Side};
+use crate::session_pair::SessionPair;
 use bytes::Bytes;
-use netsim::{LinkConfig, Side};
-use session_pair::SessionPair;
 use stardust_proto::{
     ChannelConfig, ChannelId, ChannelTable, Ordering, Reliability, SessionConfig,
 };

@@ -2,16 +2,11 @@
 //! message after a newer one, never deliver one twice, the newest message gets through, and
 //! no reassembly memory is left behind.
 
-#[path = "support/netsim.rs"]
-mod netsim;
-#[path = "support/session_pair.rs"]
-mod session_pair;
-
 use std::time::Duration;
 
+use crate::netsim::{LinkConfig, Side};
+use crate::session_pair::SessionPair;
 use bytes::Bytes;
-use netsim::{LinkConfig, Side};
-use session_pair::SessionPair;
 use stardust_proto::{
     ChannelConfig, ChannelId, ChannelTable, Ordering, Reliability, SessionConfig,
 };

@@ -1,17 +1,12 @@
 //! Unreliable-unordered messages on a link that duplicates 30% of datagrams (plus loss and
 //! reordering) arrive at most once, and a fragmented message arrives whole or not at all.
 
-#[path = "support/netsim.rs"]
-mod netsim;
-#[path = "support/session_pair.rs"]
-mod session_pair;
-
 use std::collections::HashSet;
 use std::time::Duration;
 
+use crate::netsim::{LinkConfig, Side};
+use crate::session_pair::SessionPair;
 use bytes::Bytes;
-use netsim::{LinkConfig, Side};
-use session_pair::SessionPair;
 use stardust_proto::{
     ChannelConfig, ChannelId, ChannelTable, Ordering, Reliability, SessionConfig,
 };

@@ -1,0 +1,12 @@
+//! The in-memory link transport between Apps: delivery, lifecycle and protocol checks.
+//! One module per behaviour.
+
+#[path = "../common/collect.rs"]
+mod collect;
+#[path = "../runtime/support.rs"]
+mod support;
+
+mod broadcast_reaches_fifty_peers;
+mod dropped_app_disconnects_with_transport_closed;
+mod protocol_mismatch_disconnects_both_sides;
+mod ten_thousand_messages_arrive_once_in_order;
