@@ -103,7 +103,6 @@ impl Bot {
 
 /// In [`Phase::Play`], each bot sends a position every frame and a chat line and an event
 /// when due.
-#[allow(clippy::type_complexity)]
 pub fn bot_send(
     phase: Res<Phase>,
     clock: Res<Clock>,

@@ -17,6 +17,18 @@
 //!
 //! Stardust is "just bytes between peers": there are no built-in client or server
 //! roles. Transports see channels only by their 3-byte [`ChannelId`](channel::ChannelId).
+//!
+//! # Where things live
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | [`channel`] | the [`Channel`](channel::Channel) trait and derive, the channel registry, the protocol hash |
+//! | [`plugin`] | [`StardustPlugin`](plugin::StardustPlugin), the system sets, `add_channel` |
+//! | [`messages`] | typed queues: [`ChannelWriter`](messages::ChannelWriter), [`ChannelReader`](messages::ChannelReader), dispatch and flush |
+//! | [`peer`] | peers as entities: state, lifecycle messages, stats, inbox and outbox |
+//! | [`link`] | the in-memory transport between two Apps |
+//! | [`udp`] | the UDP transport; its module docs map its folders (port allocation, per-port I/O, the listen port, the Bevy systems) |
+//! | [`proto`] | the sans-IO engine (`stardust_proto`): wire format, reliability, handshake |
 
 #![warn(missing_docs)]
 

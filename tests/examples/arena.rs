@@ -1,9 +1,8 @@
 //! The arena example's own modules, compiled into a test as they are into the example.
 //!
-//! They name each other `crate::…`, so a test brings them to its root: `mod arena_support;`
-//! then `use arena_support::{bot, channels, host, phase, report, session, traffic};` (and
-//! `args` if it reads the command line).
+//! They name each other `crate::…`, so `main.rs` brings them to the test crate's root.
 
+// The example's `main` uses some items (its usage text, the listener-only run) that no test does.
 #![allow(dead_code)]
 
 #[path = "../../examples/arena/args.rs"]

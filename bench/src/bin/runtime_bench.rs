@@ -14,7 +14,6 @@
 //! overhead.
 
 // Written like game code: Bevy system params without `'_` lifetimes.
-#![allow(elided_lifetimes_in_paths)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;

@@ -23,6 +23,7 @@
 //! [`StardustSet::Receive`]: crate::plugin::StardustSet::Receive
 //! [`StardustSet::Dispatch`]: crate::plugin::StardustSet::Dispatch
 
+mod incoming;
 mod reader;
 mod routing;
 mod send_error;
@@ -35,8 +36,8 @@ use bevy::ecs::world::World;
 use crate::channel::{Channel, ChannelRegistry};
 
 pub use crate::peer::{PeerInbox, PeerOutbox};
+pub use incoming::IncomingMessages;
 pub use reader::{ChannelReader, ReaderCursor};
-pub use routing::IncomingMessages;
 pub(crate) use routing::{Routing, flush_outgoing, install_channel};
 pub use send_error::SendError;
 pub use writer::{ChannelWriter, OutgoingMessages, WriterBuffer};

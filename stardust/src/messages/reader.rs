@@ -1,4 +1,4 @@
-//! The receiving side of a typed channel: [`ChannelReader`] and the double buffer it reads.
+//! The receiving side of a typed channel: [`ChannelReader`].
 
 use core::marker::PhantomData;
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -8,66 +8,8 @@ use bevy::ecs::system::{Local, Res, SystemParam};
 use bevy::ecs::world::{FromWorld, World};
 use bytes::Bytes;
 
-use super::IncomingMessages;
+use super::incoming::{Inbound, IncomingMessages};
 use crate::channel::Channel;
-
-/// The messages received on one channel in the last two dispatches, as `(peer, payload)`:
-/// one slot of [`IncomingMessages`](super::IncomingMessages).
-///
-/// Double-buffered like Bevy's `Messages<T>`: each
-/// [`StardustSet::Dispatch`](crate::plugin::StardustSet::Dispatch) drops the messages of
-/// the dispatch before the previous one, then appends the new ones. A message is therefore
-/// readable from the dispatch that delivered it until the second dispatch after it —
-/// through one full frame whatever the point of the frame a reader runs at. Each message
-/// has a sequence number, counted from 0 since the app started; readers keep a cursor on it.
-///
-/// Invariant: within one peer and this channel, messages are in the order the transport
-/// delivered them. Capacity is kept across frames: steady-state dispatch does not allocate.
-#[derive(Debug, Default)]
-pub(crate) struct Inbound {
-    previous: Vec<(Entity, Bytes)>,
-    current: Vec<(Entity, Bytes)>,
-    previous_start: u64,
-    current_start: u64,
-}
-
-impl Inbound {
-    /// The sequence number the next delivered message will get.
-    pub(crate) fn next_sequence(&self) -> u64 {
-        self.current_start + self.current.len() as u64
-    }
-
-    /// The readable messages numbered `cursor` or later, oldest first.
-    pub(crate) fn since(&self, cursor: u64) -> impl Iterator<Item = (Entity, &Bytes)> + '_ {
-        let skip_previous = cursor.saturating_sub(self.previous_start);
-        let skip_current = cursor.saturating_sub(self.current_start);
-        let previous = self.previous.get(clamp(skip_previous)..).unwrap_or_default();
-        let current = self.current.get(clamp(skip_current)..).unwrap_or_default();
-        previous.iter().chain(current).map(|(peer, payload)| (*peer, payload))
-    }
-
-    /// How many readable messages are numbered `cursor` or later.
-    pub(crate) fn count_since(&self, cursor: u64) -> usize {
-        clamp(self.next_sequence().saturating_sub(cursor.max(self.previous_start)))
-    }
-
-    /// Starts a dispatch: the oldest buffer is dropped, the newest becomes the previous one.
-    pub(crate) fn rotate(&mut self) {
-        core::mem::swap(&mut self.previous, &mut self.current);
-        self.current.clear();
-        self.previous_start = self.current_start;
-        self.current_start = self.previous_start + self.previous.len() as u64;
-    }
-
-    /// Appends a message delivered by this dispatch.
-    pub(crate) fn push(&mut self, peer: Entity, payload: Bytes) {
-        self.current.push((peer, payload));
-    }
-}
-
-fn clamp(skip: u64) -> usize {
-    usize::try_from(skip).unwrap_or(usize::MAX)
-}
 
 /// A reader's position: the sequence number of the first message it has not seen, and
 /// where its channel's messages are in [`IncomingMessages`].

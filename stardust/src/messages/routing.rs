@@ -3,10 +3,9 @@
 
 use bevy::app::App;
 use bevy::ecs::entity::Entity;
-use bevy::ecs::resource::Resource;
 use bevy::ecs::system::{Query, ResMut, SystemParam};
 
-use super::reader::Inbound;
+use super::incoming::IncomingMessages;
 use super::{OutgoingMessages, PeerInbox, PeerOutbox};
 use crate::channel::{Channel, ChannelId};
 use crate::peer::PeerStats;
@@ -25,50 +24,6 @@ pub(crate) fn install_channel<C: Channel>(app: &mut App) {
     world.get_resource_or_init::<OutgoingMessages>().add(C::ID);
 }
 
-/// Every registered channel's received messages, where [`ChannelReader`]s read them: per
-/// channel, the messages of the last two dispatches (see
-/// [`ChannelReader`'s message lifetime](super::ChannelReader#message-lifetime)).
-///
-/// Filled by [`StardustSet::Dispatch`](crate::plugin::StardustSet::Dispatch), which drains
-/// every peer's [`PeerInbox`] into it in one pass. Readers only read it, so any number of
-/// them, on any channels, run in parallel.
-///
-/// [`ChannelReader`]: super::ChannelReader
-#[derive(Resource, Debug, Default)]
-pub struct IncomingMessages {
-    /// `(id, slot)` sorted by id, for lookups by binary search.
-    index: Vec<(ChannelId, usize)>,
-    /// One slot per registered channel, in registration order (indices never change).
-    slots: Vec<IncomingSlot>,
-}
-
-#[derive(Debug)]
-struct IncomingSlot {
-    max_size: usize,
-    messages: Inbound,
-}
-
-impl IncomingMessages {
-    fn add(&mut self, id: ChannelId, max_size: u32) {
-        if let Err(position) = self.index.binary_search_by_key(&id, |&(id, _)| id) {
-            let max_size = usize::try_from(max_size).unwrap_or(usize::MAX);
-            self.index.insert(position, (id, self.slots.len()));
-            self.slots.push(IncomingSlot { max_size, messages: Inbound::default() });
-        }
-    }
-
-    /// The slot of channel `id`, if it is registered.
-    pub(crate) fn slot_of(&self, id: ChannelId) -> Option<usize> {
-        let position = self.index.binary_search_by_key(&id, |&(id, _)| id).ok()?;
-        Some(self.index[position].1)
-    }
-
-    /// The messages of slot `slot` (from [`slot_of`](Self::slot_of)).
-    pub(crate) fn inbound(&self, slot: usize) -> &Inbound {
-        &self.slots[slot].messages
-    }
-}
-
 /// What [`StardustSet::Dispatch`](crate::plugin::StardustSet::Dispatch) needs to route the
 /// inboxes.
 #[derive(SystemParam)]
@@ -84,9 +39,7 @@ impl Routing<'_, '_> {
     /// within a peer and channel is preserved.
     pub(crate) fn route(&mut self) {
         let incoming = &mut *self.incoming;
-        for slot in &mut incoming.slots {
-            slot.messages.rotate();
-        }
+        incoming.rotate();
         for (peer, mut inbox, mut stats) in &mut self.peers {
             if inbox.messages.is_empty() {
                 continue;
@@ -108,13 +61,11 @@ impl Routing<'_, '_> {
                         }
                     },
                 };
-                let slot = &mut incoming.slots[slot];
-                if payload.len() > slot.max_size {
+                if incoming.deliver(slot, peer, payload) {
+                    received += 1;
+                } else {
                     oversize += 1;
-                    continue;
                 }
-                slot.messages.push(peer, payload);
-                received += 1;
             }
             stats.messages_received += received;
             stats.dropped_unknown_channel += unknown;

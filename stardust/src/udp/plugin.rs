@@ -14,7 +14,7 @@ use super::transport::{UdpBindError, UdpTransport};
 use crate::channel::{ChannelRegistry, ProtocolHash};
 use crate::plugin::{StardustPlugin, StardustSet};
 
-/// The UDP transport. Add it after [`StardustPlugin`](crate::plugin::StardustPlugin):
+/// The UDP transport. Add it after [`StardustPlugin`]:
 ///
 /// ```no_run
 /// use bevy::prelude::*;

@@ -2,7 +2,6 @@
 //! attributed on each client to its server peer entity.
 
 // Written like game code: Bevy system params without `'_` lifetimes.
-#![allow(elided_lifetimes_in_paths)]
 
 use crate::support::{Chat, MAX_FRAMES, Received, run_once, step};
 use bevy::prelude::*;

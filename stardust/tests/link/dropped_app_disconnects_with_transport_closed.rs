@@ -1,7 +1,6 @@
 //! When one App goes away, the other sees its peer disconnect with `TransportClosed`.
 
 // Written like game code: Bevy system params without `'_` lifetimes.
-#![allow(elided_lifetimes_in_paths)]
 
 use crate::support::MAX_FRAMES;
 use bevy::prelude::*;

@@ -3,6 +3,8 @@
 
 #[path = "../common/collect.rs"]
 mod collect;
+// Shared with the runtime tests, whose bare-peer helpers the link tests do not use.
+#[allow(dead_code)]
 #[path = "../runtime/support.rs"]
 mod support;
 

@@ -2,7 +2,6 @@
 //! `ProtocolMismatch` naming both hashes.
 
 // Written like game code: Bevy system params without `'_` lifetimes.
-#![allow(elided_lifetimes_in_paths)]
 
 use crate::support::{MAX_FRAMES, step};
 use bevy::prelude::*;

@@ -2,7 +2,6 @@
 //! per-channel send order, attributed to the peer entity that sent them.
 
 // Written like game code: Bevy system params without `'_` lifetimes.
-#![allow(elided_lifetimes_in_paths)]
 
 use crate::support::{Chat, Events, MAX_FRAMES, Moves, Received, run_once, step};
 use bevy::prelude::*;

@@ -2,7 +2,6 @@
 //! and registering a channel twice installs it once.
 
 // Written like game code: Bevy system params without `'_` lifetimes.
-#![allow(elided_lifetimes_in_paths)]
 
 use crate::support::{Chat, MAX_FRAMES, Received, collect, run_once, step};
 use bevy::prelude::*;

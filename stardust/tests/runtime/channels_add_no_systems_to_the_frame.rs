@@ -4,7 +4,6 @@
 //! Each channel still gets its own messages.
 
 // Written like game code: Bevy system params without `'_` lifetimes.
-#![allow(elided_lifetimes_in_paths)]
 
 use crate::support::{Chat, Events, MAX_FRAMES, Moves, Received, run_once, step};
 use bevy::prelude::*;

@@ -2,7 +2,6 @@
 //! same bytes, never a copy.
 
 // Written like game code: Bevy system params without `'_` lifetimes.
-#![allow(elided_lifetimes_in_paths)]
 
 use crate::support::{Chat, run_once, spawn_bare_peer};
 use bevy::prelude::*;

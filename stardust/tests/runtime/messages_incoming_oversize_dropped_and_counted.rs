@@ -2,7 +2,6 @@
 //! never reaches a reader.
 
 // Written like game code: Bevy system params without `'_` lifetimes.
-#![allow(elided_lifetimes_in_paths)]
 
 use crate::support::{Moves, Received, inject, spawn_bare_peer};
 use bevy::prelude::*;

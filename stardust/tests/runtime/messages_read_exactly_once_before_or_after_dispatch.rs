@@ -3,7 +3,6 @@
 //! early reader sees a frame's messages one frame later.
 
 // Written like game code: Bevy system params without `'_` lifetimes.
-#![allow(elided_lifetimes_in_paths)]
 
 use crate::support::{Chat, inject, spawn_bare_peer};
 use bevy::prelude::*;

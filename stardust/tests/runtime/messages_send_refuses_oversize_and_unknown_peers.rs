@@ -3,7 +3,6 @@
 //! not connected yet. `send_to` is all or nothing.
 
 // Written like game code: Bevy system params without `'_` lifetimes.
-#![allow(elided_lifetimes_in_paths)]
 
 use crate::support::{Moves, run_once, spawn_bare_peer};
 use bevy::prelude::*;

@@ -2,7 +2,6 @@
 //! per peer and in total, without disturbing the messages around them.
 
 // Written like game code: Bevy system params without `'_` lifetimes.
-#![allow(elided_lifetimes_in_paths)]
 
 use crate::support::{Chat, Received, inject, spawn_bare_peer};
 use bevy::prelude::*;

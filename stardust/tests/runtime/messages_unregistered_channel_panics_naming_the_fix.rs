@@ -2,7 +2,6 @@
 //! message naming the type and `add_channel`.
 
 // Written like game code: Bevy system params without `'_` lifetimes.
-#![allow(elided_lifetimes_in_paths)]
 
 use bevy::prelude::*;
 use stardust::prelude::*;

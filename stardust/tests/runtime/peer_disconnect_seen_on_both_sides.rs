@@ -3,7 +3,6 @@
 //! arrive, observers fire, and both peer entities are despawned afterwards.
 
 // Written like game code: Bevy system params without `'_` lifetimes.
-#![allow(elided_lifetimes_in_paths)]
 
 use crate::support::{Chat, MAX_FRAMES, Received, run_once, step};
 use bevy::prelude::*;

@@ -3,7 +3,6 @@
 //! and `PeerConnected` reaches observers.
 
 // Written like game code: Bevy system params without `'_` lifetimes.
-#![allow(elided_lifetimes_in_paths)]
 
 use crate::support::{MAX_FRAMES, step};
 use bevy::prelude::*;

@@ -2,7 +2,6 @@
 //! traffic: the transport and the runtime never remove them.
 
 // Written like game code: Bevy system params without `'_` lifetimes.
-#![allow(elided_lifetimes_in_paths)]
 
 use crate::support::{Chat, MAX_FRAMES, Received, run_once, step};
 use bevy::prelude::*;

@@ -1,10 +1,6 @@
 //! Shared setup of the runtime tests: channels, linked Apps, and a collector of what
 //! each App's readers saw.
 
-#![allow(dead_code, unreachable_pub, elided_lifetimes_in_paths)]
-
-// Not every test reads what its Apps received.
-#[allow(unused_imports)]
 pub use crate::collect::{Received, collect};
 
 use bevy::prelude::*;

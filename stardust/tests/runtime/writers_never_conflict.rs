@@ -2,7 +2,6 @@
 //! all free of access conflicts: Bevy's scheduler may run them in parallel.
 
 // Written like game code: Bevy system params without `'_` lifetimes.
-#![allow(elided_lifetimes_in_paths)]
 
 use crate::support::{Chat, Events, Moves};
 use bevy::ecs::schedule::Schedule;

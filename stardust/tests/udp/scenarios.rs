@@ -4,8 +4,6 @@
 //! Use from a test file with `mod udp_support; mod udp_scenarios;` and
 //! `use udp_scenarios::*;`.
 
-#![allow(dead_code, unreachable_pub)]
-
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};

@@ -3,10 +3,6 @@
 //!
 //! Use from a test file with `mod udp_support;` and `use udp_support::*;`.
 
-#![allow(dead_code, unreachable_pub, elided_lifetimes_in_paths)]
-
-// Not every test reads what its Apps received.
-#[allow(unused_imports)]
 pub use crate::collect::{Received, collect};
 
 use std::net::SocketAddr;

@@ -17,7 +17,7 @@ use crate::wire::packet::{
 
 impl Session {
     /// Feeds one game datagram from the peer (its first three bytes are not `00 00 00`).
-    /// Bad input is dropped and counted in [`SessionStats::drops`]; nothing panics.
+    /// Bad input is dropped and counted in [`SessionStats::drops`](super::SessionStats::drops); nothing panics.
     pub fn handle_datagram(&mut self, now: Instant, datagram: &[u8]) {
         self.now = now;
         if let Err(reason) = self.receive(now, datagram) {

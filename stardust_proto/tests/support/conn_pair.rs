@@ -6,8 +6,6 @@
 //! transport would route by destination port. Include with
 //! `#[path = "support/netsim.rs"] mod netsim;` then `#[path = "support/conn_pair.rs"] mod conn_pair;`.
 
-#![allow(dead_code)]
-
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 

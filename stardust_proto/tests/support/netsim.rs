@@ -6,8 +6,6 @@
 //!
 //! Include it from a test file with `#[path = "support/netsim.rs"] mod netsim;`.
 
-#![allow(dead_code)]
-
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::time::{Duration, Instant};
@@ -155,11 +153,6 @@ impl NetSim {
         let Reverse(d) = self.queue.pop()?;
         self.stats.delivered[d.to.other() as usize] += 1;
         Some((d.to, d.bytes))
-    }
-
-    /// How many datagrams are in flight.
-    pub fn in_flight(&self) -> usize {
-        self.queue.len()
     }
 
     /// A value from the simulator's seeded generator, for tests that need more randomness

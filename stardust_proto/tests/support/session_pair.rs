@@ -3,8 +3,6 @@
 //! Include it after `netsim` from a test file:
 //! `#[path = "support/netsim.rs"] mod netsim; #[path = "support/session_pair.rs"] mod session_pair;`
 
-#![allow(dead_code)]
-
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;

@@ -1,7 +1,7 @@
 //! The listen port: handshakes arrive here as zero messages and are answered from here.
 //!
 //! [`ListenPort`] owns the listen socket and the handshake engine
-//! ([`Endpoint`](stardust_proto::Endpoint)). Replies the endpoint decides alone (rejections,
+//! ([`Endpoint`]). Replies the endpoint decides alone (rejections,
 //! re-sent accepts) leave in the receive phase; valid requests wait for the serial accept
 //! pass (`systems/accept.rs`), which seats each on a peer port (`ports/`).
 

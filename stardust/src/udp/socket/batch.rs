@@ -38,7 +38,7 @@ impl SlotMeta {
 ///
 /// Invariant: holds `capacity` slots of `max_datagram_size` bytes (plus one byte to catch
 /// oversize datagrams on every platform), allocated once in [`new`](Self::new) and reused by
-/// every [`PortSocket::recv_batch`].
+/// every [`PortSocket::recv_batch`](super::PortSocket::recv_batch).
 #[derive(Debug, Clone)]
 pub struct RecvBatch {
     max_datagram_size: usize,
@@ -258,7 +258,7 @@ impl SendBatch {
     }
 
     /// How many datagrams the OS refused since the batch was made (see
-    /// [`PortSocket::send_batch`]).
+    /// [`PortSocket::send_batch`](super::PortSocket::send_batch)).
     pub fn dropped(&self) -> u64 {
         self.dropped
     }

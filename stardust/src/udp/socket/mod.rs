@@ -10,7 +10,7 @@
 //!
 //! Every port of the transport, the listen port included, reads with the one receive loop of
 //! `receive.rs` and sends with the one queue-flush-count step of `send.rs`, counting into its
-//! [`UdpPortStats`](super::UdpPortStats) (`stats.rs`).
+//! [`UdpPortStats`] (`stats.rs`).
 
 mod batch;
 #[cfg(any(target_os = "linux", target_os = "android"))]

@@ -3,9 +3,9 @@
 /// Traffic and drops of one bound port (listen, peer or client port), since it was bound.
 /// Counters only grow.
 ///
-/// Read them with [`UdpTransport::port_stats`](super::UdpTransport::port_stats); the listen
+/// Read them with [`UdpTransport::port_stats`](crate::udp::UdpTransport::port_stats); the listen
 /// and peer ports also feed per-second rates into Bevy diagnostics (see
-/// [`UdpDiagnostics`](super::UdpDiagnostics)).
+/// [`UdpDiagnostics`](crate::udp::UdpDiagnostics)).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct UdpPortStats {
     /// Datagrams received, valid or not.

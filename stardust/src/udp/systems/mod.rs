@@ -75,7 +75,6 @@ pub(crate) fn receive(
 /// `StardustSet::Send`: drains every outbox onto the network, then measures the ports'
 /// rates for Bevy diagnostics (in this system rather than one of its own: one system less
 /// for the executor to schedule every frame).
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn send(
     transport: Option<ResMut<'_, UdpTransport>>,
     mut commands: Commands<'_, '_>,
