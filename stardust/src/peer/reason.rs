@@ -45,6 +45,13 @@ pub enum DisconnectReason {
     },
     /// The transport underneath went away (socket closed, link dropped, app shut down).
     TransportClosed,
+    /// The remote peer said it no longer knows this connection (it restarted and lost it),
+    /// proving it is the peer this side was connected to.
+    Reset,
+    /// The remote peer could not prove it is the one this side expected, e.g. a listener that
+    /// presents another key than the one pinned: a man in the middle, or the wrong key
+    /// configured. The text says what was expected and what was presented.
+    NotAuthenticated(String),
 }
 
 impl core::fmt::Display for DisconnectReason {
@@ -64,9 +71,21 @@ impl core::fmt::Display for DisconnectReason {
                  both sides must register the same channels and protocol values"
             ),
             DisconnectReason::Rejected { code, data } => {
-                write!(f, "rejected with code {code} ({} bytes of data)", data.len())
+                write!(f, "rejected with code {code}")?;
+                if let Some(name) = stardust_proto::ReasonCode(*code).name() {
+                    write!(f, " ({name})")?;
+                }
+                match std::str::from_utf8(data) {
+                    Ok(text) if !text.is_empty() => write!(f, ": {text}"),
+                    Ok(_) => Ok(()),
+                    Err(_) => write!(f, " ({} bytes of data)", data.len()),
+                }
             }
             DisconnectReason::TransportClosed => f.write_str("transport closed"),
+            DisconnectReason::Reset => {
+                f.write_str("reset by the remote peer: it no longer knows this connection")
+            }
+            DisconnectReason::NotAuthenticated(what) => write!(f, "not authenticated: {what}"),
         }
     }
 }

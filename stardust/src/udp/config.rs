@@ -5,16 +5,18 @@ use std::ops::RangeInclusive;
 use std::time::Duration;
 
 use stardust_proto::hash::fnv1a_64;
-use stardust_proto::{ConnectionConfig, HandshakeConfig, SessionConfig};
+use stardust_proto::{ConnectionConfig, CookiePolicy, HandshakeConfig, SessionConfig};
 
+use super::security::{AcceptPolicy, Identity, UdpSecurity};
 use super::socket::SocketConfig;
 
 /// The transport identifier every Stardust-over-UDP handshake carries: FNV-1a 64 of the
 /// ASCII bytes `stardust-udp`. A listener rejects requests naming another transport.
 pub const UDP_TRANSPORT_ID: u64 = fnv1a_64(b"stardust-udp");
 
-/// The transport version this build speaks; both sides of a connection must use the same.
-pub const UDP_TRANSPORT_VERSION: u32 = 1;
+/// The transport version this build speaks (wire protocol v2: secure by default); both sides
+/// of a connection must use the same.
+pub const UDP_TRANSPORT_VERSION: u32 = 2;
 
 /// Configuration of the [`UdpPlugin`](super::UdpPlugin). Every field has a default
 /// ([`UdpConfig::default`] connects only, and listens nowhere).
@@ -23,6 +25,22 @@ pub const UDP_TRANSPORT_VERSION: u32 = 1;
 /// it accepts are peers like any other.
 #[derive(Debug, Clone)]
 pub struct UdpConfig {
+    /// Whether connections are encrypted and authenticated. Default
+    /// [`UdpSecurity::Secure`]; [`UdpSecurity::Insecure`] is for LAN tools and debugging only.
+    pub security: UdpSecurity,
+    /// This App's static key pair: what a listening App proves it holds (clients pin its
+    /// public half: print it with [`UdpTransport::public_key`](super::UdpTransport::public_key)),
+    /// and what it presents when it connects (the listener's [`AcceptPolicy`] may check it).
+    /// `None`: a listening App generates one when it binds (clients must then learn it anew
+    /// at every start, and a restart cannot reset their old connections); connections are
+    /// made anonymously. Save one with [`Identity::save`] and load it at start. Default `None`.
+    pub identity: Option<Identity>,
+    /// Who may connect to this App's listen port. Default [`AcceptPolicy::Anyone`].
+    pub accept: AcceptPolicy,
+    /// When a connection request must first prove its source address with a cookie.
+    /// Default [`CookiePolicy::Always`]: no request from an unproven address makes the listener
+    /// compute more than a MAC or keep anything, at the cost of one round trip per connection.
+    pub cookies: CookiePolicy,
     /// Where connection requests (handshakes) arrive, or `None` to accept no peer (the App
     /// can still connect). Port 0 lets the OS choose; read the bound address with
     /// [`UdpTransport::listen_addr`](super::UdpTransport::listen_addr). Default `None`.
@@ -32,8 +50,10 @@ pub struct UdpConfig {
     /// A `0` entry binds one OS-chosen port. Required (non-empty) when listening.
     /// Default empty.
     pub peer_ports: Vec<u16>,
-    /// The most peers accepted at once, over all peer ports; further requests are rejected
-    /// with reason `full` (5). Connections this App makes do not count. Default 1024.
+    /// The most peers accepted at once, over all peer ports, counted from their accept (those
+    /// still proving themselves included) until their disconnection is applied; further
+    /// requests are rejected with reason `full` (5). Connections this App makes do not count.
+    /// Default 1024.
     pub max_peers: usize,
     /// Whether new connection requests are accepted; when `false` they are rejected with
     /// reason `not accepting` (6). Change it at run time with
@@ -118,6 +138,10 @@ impl Default for UdpConfig {
         let session = SessionConfig::default();
         let connection = ConnectionConfig::default();
         Self {
+            security: UdpSecurity::Secure,
+            identity: None,
+            accept: AcceptPolicy::Anyone,
+            cookies: CookiePolicy::Always,
             listen: None,
             peer_ports: Vec::new(),
             max_peers: 1024,

@@ -6,13 +6,32 @@ use bevy::ecs::component::Component;
 use bevy::ecs::entity::Entity;
 use bevy::ecs::system::Commands;
 use bevy::ecs::world::World;
+use stardust_proto::crypto::PublicKey;
 
 use super::peer::{UdpDirection, UdpPeer};
 use crate::peer::Peer;
 
-/// Marks an outgoing peer whose connection the transport has not started yet.
-#[derive(Component, Debug, Clone, Copy, Default)]
-pub(crate) struct PendingConnect;
+/// How one connection presents itself to the listener.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UdpConnectOptions {
+    /// The listener's public key (its
+    /// [`UdpTransport::public_key`](super::UdpTransport::public_key), printed by the listening
+    /// App): the connection then fails with
+    /// [`DisconnectReason::NotAuthenticated`](crate::peer::DisconnectReason::NotAuthenticated)
+    /// unless the listener proves it holds that key, so no man in the middle can answer in its
+    /// place. `None`: the connection takes the key the listener presents; it is encrypted,
+    /// but an active man in the middle could answer instead of the listener.
+    pub listener_key: Option<PublicKey>,
+    /// Bytes for the listener's [`AcceptPolicy`](super::AcceptPolicy), e.g. a backend
+    /// ticket; sent encrypted inside the handshake; at most 512 bytes (more is cut). Default
+    /// empty.
+    pub payload: Vec<u8>,
+}
+
+/// Marks an outgoing peer whose connection the transport has not started yet, with how it
+/// presents itself.
+#[derive(Component, Debug, Clone, Default)]
+pub(crate) struct PendingConnect(pub(crate) UdpConnectOptions);
 
 /// Connects to a remote UDP listener from [`Commands`] or a [`World`].
 ///
@@ -29,32 +48,44 @@ pub(crate) struct PendingConnect;
 /// `addr` is the listener's listen address ([`UdpTransport::listen_addr`](super::UdpTransport::listen_addr)
 /// on the other App). An unspecified IP (`0.0.0.0`, `::`) means this machine's loopback.
 /// Add your own components to the returned entity freely.
+///
+/// Without options the connection is encrypted but takes whatever key the listener presents;
+/// pass the listener's key with [`connect_udp_with`](Self::connect_udp_with) to rule out a man
+/// in the middle.
 pub trait UdpConnectExt {
     /// Starts connecting to the listener at `addr`; returns the peer entity.
-    fn connect_udp(&mut self, addr: SocketAddr) -> Entity;
+    fn connect_udp(&mut self, addr: SocketAddr) -> Entity {
+        self.connect_udp_with(addr, UdpConnectOptions::default())
+    }
+
+    /// Starts connecting to the listener at `addr` with `options` (its key, a payload);
+    /// returns the peer entity.
+    fn connect_udp_with(&mut self, addr: SocketAddr, options: UdpConnectOptions) -> Entity;
 }
 
 impl UdpConnectExt for Commands<'_, '_> {
-    fn connect_udp(&mut self, addr: SocketAddr) -> Entity {
-        self.spawn(outgoing(addr)).id()
+    fn connect_udp_with(&mut self, addr: SocketAddr, options: UdpConnectOptions) -> Entity {
+        self.spawn(outgoing(addr, options)).id()
     }
 }
 
 impl UdpConnectExt for World {
-    fn connect_udp(&mut self, addr: SocketAddr) -> Entity {
-        self.spawn(outgoing(addr)).id()
+    fn connect_udp_with(&mut self, addr: SocketAddr, options: UdpConnectOptions) -> Entity {
+        self.spawn(outgoing(addr, options)).id()
     }
 }
 
-fn outgoing(addr: SocketAddr) -> (Peer, UdpPeer, PendingConnect) {
+fn outgoing(addr: SocketAddr, options: UdpConnectOptions) -> (Peer, UdpPeer, PendingConnect) {
     let addr = concrete(addr);
     let peer = UdpPeer {
         remote: addr,
         local_port: 0,
         direction: UdpDirection::Outgoing,
         listen_addr: Some(addr),
+        peer_key: options.listener_key,
+        secure: false,
     };
-    (Peer, peer, PendingConnect)
+    (Peer, peer, PendingConnect(options))
 }
 
 /// The address replies will come from: an unspecified IP becomes the loopback.

@@ -90,16 +90,20 @@ mod plugin;
 mod port_io;
 mod ports;
 mod reason;
+mod security;
 pub mod socket;
 mod systems;
 mod transport;
 
 pub use config::{UDP_TRANSPORT_ID, UDP_TRANSPORT_VERSION, UdpConfig};
-pub use connect::UdpConnectExt;
+pub use connect::{UdpConnectExt, UdpConnectOptions};
 pub use diagnostics::UdpDiagnostics;
-pub use peer::{UdpConnectRejected, UdpDirection, UdpPeer, UdpPeerStats};
+pub use peer::{UdpConnectRejected, UdpDirection, UdpPeer, UdpPeerStats, UdpTicket};
 pub use plugin::{UdpBindFailure, UdpPlugin};
 pub use ports::{PortTable, Seat};
+pub use security::{
+    AcceptHook, AcceptPolicy, ConnectAttempt, Identity, IdentityError, UdpSecurity, Verdict,
+};
 pub use socket::{
     BindError, Datagram, PortSocket, PushError, RecvBatch, SendBatch, SocketConfig, UdpPortStats,
 };

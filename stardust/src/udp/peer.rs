@@ -7,6 +7,7 @@ use bevy::ecs::entity::Entity;
 use bevy::ecs::message::Message;
 use serde_json::Value;
 use stardust_proto::ReasonCode;
+use stardust_proto::crypto::{PublicKey, Ticket};
 
 use crate::peer::Peer;
 
@@ -43,7 +44,20 @@ pub struct UdpPeer {
     /// For an outgoing peer, the remote listen address it connected to; `None` for accepted
     /// peers.
     pub listen_addr: Option<SocketAddr>,
+    /// The remote side's static key: for an accepted peer, the key its handshake
+    /// authenticated (`None` if it connected anonymously); for an outgoing peer, the
+    /// listener's key (the pinned one from the start; otherwise the one it presented, once
+    /// connected).
+    pub peer_key: Option<PublicKey>,
+    /// Whether the connection is encrypted and authenticated (known once connected).
+    pub secure: bool,
 }
+
+/// The ticket an accepted peer was admitted with, under
+/// [`AcceptPolicy::Tickets`](super::AcceptPolicy::Tickets): its data is the backend's word on
+/// who this peer is. Inserted on the peer entity with its [`UdpPeer`].
+#[derive(Component, Debug, Clone, PartialEq, Eq)]
+pub struct UdpTicket(pub Ticket);
 
 /// Packet-level counters of one UDP peer, kept current by the transport every frame (the
 /// runtime's [`PeerStats`](crate::peer::PeerStats) on the same entity carries its RTT, loss
@@ -59,9 +73,15 @@ pub struct UdpPeerStats {
     pub packets_lost: u64,
     /// Reliable frames sent again after a loss.
     pub frames_resent: u64,
-    /// Incoming datagrams or messages the protocol engine dropped (malformed, duplicate,
-    /// stale, over a limit).
+    /// Incoming datagrams or messages the protocol engine dropped after they authenticated
+    /// (malformed, duplicate, stale, over a limit).
     pub dropped_incoming: u64,
+    /// Incoming datagrams that did not authenticate (forged, corrupted, for other keys) or
+    /// replayed an earlier packet: dropped without effect, never a protocol violation.
+    pub dropped_unauthenticated: u64,
+    /// Times the peer's address changed (a NAT rebinding, a roaming client): followed once a
+    /// packet from the new address authenticated.
+    pub migrations: u64,
     /// Outgoing messages waiting right now to be handed to the engine because a channel queue
     /// was full (back-pressure; they go out in a later frame). Falls back as they leave.
     pub queued_messages: u64,

@@ -9,6 +9,7 @@ use bevy::ecs::schedule::IntoScheduleConfigs;
 use super::config::UdpConfig;
 use super::diagnostics::UdpDiagnostics;
 use super::peer::UdpConnectRejected;
+use super::security::UdpSecurity;
 use super::systems::{receive, send};
 use super::transport::{UdpBindError, UdpTransport};
 use crate::channel::{ChannelRegistry, ProtocolHash};
@@ -99,6 +100,17 @@ impl Plugin for UdpPlugin {
         app.init_resource::<DiagnosticsStore>();
         match UdpTransport::bind(self.config.clone()) {
             Ok(transport) => {
+                match (transport.security(), transport.public_key()) {
+                    (UdpSecurity::Insecure, _) => bevy::log::warn!(
+                        "the udp transport is INSECURE (UdpSecurity::Insecure): no encryption, no \
+                         authentication; anyone on the path reads every message and a spoofer can \
+                         forge or end connections. Use it on trusted networks only"
+                    ),
+                    (UdpSecurity::Secure, Some(key)) => {
+                        bevy::log::info!("udp listener public key (give it to clients): {key}");
+                    }
+                    (UdpSecurity::Secure, None) => {}
+                }
                 let measured = transport.listen_addr().map(|a| a.port());
                 let measured = measured.into_iter().chain(transport.peer_ports());
                 let (diagnostics, registered) = UdpDiagnostics::new(measured.collect::<Vec<_>>());

@@ -33,6 +33,13 @@ pub(crate) fn closed(reason: &CloseReason, closing: Option<&DisconnectReason>) -
             from_close_code(DisconnectInitiator::Remote, *code, data)
         }
         CloseReason::TimedOut | CloseReason::HandshakeTimedOut => DisconnectReason::TimedOut,
+        CloseReason::Reset => DisconnectReason::Reset,
+        CloseReason::KeyMismatch { pinned, presented } => {
+            DisconnectReason::NotAuthenticated(format!(
+                "the listener presented the key {presented}, not the pinned {pinned}: a man in \
+                 the middle, or the wrong key pinned"
+            ))
+        }
         other => DisconnectReason::ProtocolViolation(format!("connection ended: {other:?}")),
     }
 }

@@ -1,15 +1,17 @@
 //! Port allocation through the path datagrams take: peers connect over real sockets, are
 //! seated on the emptiest peer port (the lowest on a tie), and from then on a port feeds a
-//! datagram to a peer's engine only if it comes from that peer's address. What
-//! `UdpTransport::port_table` says is checked against what datagrams actually meet.
+//! datagram to a peer's engine only if it routes to that peer: by address for an insecure
+//! connection (the raw peers here, plain sockets speaking the insecure handshake), by
+//! connection id for a secure one. What `UdpTransport::port_table` says is checked against
+//! what datagrams actually meet.
 
 use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
 use std::time::Instant;
 
 use bevy::prelude::*;
 use stardust::prelude::*;
-use stardust::proto::zero::{Request, ZeroMessage};
-use stardust::udp::{UDP_TRANSPORT_ID, UDP_TRANSPORT_VERSION};
+use stardust::proto::zero::{AcceptedBody, Request, RequestMode, ZeroMessage};
+use stardust::udp::{UDP_TRANSPORT_ID, UDP_TRANSPORT_VERSION, UdpSecurity};
 
 use crate::scenarios::*;
 use crate::support::*;
@@ -40,7 +42,8 @@ impl RawPeer {
             transport_id: UDP_TRANSPORT_ID,
             transport_version: UDP_TRANSPORT_VERSION,
             protocol_hash: hash,
-            seq: self.seq,
+            id: u64::from(self.seq),
+            mode: RequestMode::Insecure { seq: self.seq },
         };
         let mut datagram = Vec::new();
         ZeroMessage::Request(request).encode(&mut datagram);
@@ -53,9 +56,10 @@ impl RawPeer {
                 let mut buf = [0; 2048];
                 if let Ok((len, _)) = self.socket.recv_from(&mut buf)
                     && let Ok(ZeroMessage::Accepted(accepted)) = ZeroMessage::decode(&buf[..len])
-                    && accepted.ack == self.seq
+                    && accepted.id == u64::from(self.seq)
+                    && let AcceptedBody::Insecure { port, .. } = accepted.body
                 {
-                    return accepted.port;
+                    return port;
                 }
                 std::thread::sleep(FRAME_PAUSE);
             }
@@ -66,6 +70,11 @@ impl RawPeer {
     fn send_to(&self, port: u16, bytes: &[u8]) {
         self.socket.send_to(bytes, SocketAddr::from((Ipv4Addr::LOCALHOST, port))).unwrap();
     }
+}
+
+/// An insecure listener with `ports` peer ports: what a raw peer can talk to.
+fn insecure_listener(ports: usize) -> App {
+    app_with(UdpConfig { security: UdpSecurity::Insecure, ..UdpConfig::loopback(ports) })
 }
 
 fn transport(app: &App) -> &UdpTransport {
@@ -85,7 +94,7 @@ fn settle(app: &mut App, done: impl FnMut(&mut [&mut App]) -> bool) -> bool {
 
 #[test]
 fn peers_joining_one_by_one_are_seated_round_robin_from_the_lowest_port() {
-    let mut listener = listener_app(4);
+    let mut listener = insecure_listener(4);
     let ports: Vec<u16> = transport(&listener).peer_ports().collect();
     let raw: Vec<RawPeer> = (0..8).map(|i| RawPeer::new(100 + i)).collect();
     for (i, peer) in raw.iter().enumerate() {
@@ -102,7 +111,7 @@ fn peers_joining_one_by_one_are_seated_round_robin_from_the_lowest_port() {
 
 #[test]
 fn only_a_peers_own_address_on_its_own_port_reaches_its_engine() {
-    let mut listener = listener_app(2);
+    let mut listener = insecure_listener(2);
     let (alice, bob) = (RawPeer::new(1), RawPeer::new(2));
     let alice_port = alice.join(&mut listener);
     let bob_port = bob.join(&mut listener);
@@ -166,7 +175,7 @@ fn a_tie_between_emptiest_ports_goes_to_the_lowest() {
 
 #[test]
 fn a_gone_peers_address_no_longer_routes_and_its_port_is_filled_first() {
-    let mut listener = listener_app(2);
+    let mut listener = insecure_listener(2);
     let raw: Vec<RawPeer> = (0..4).map(|i| RawPeer::new(10 + i)).collect();
     let ports: Vec<u16> = raw.iter().map(|peer| peer.join(&mut listener)).collect();
     // The first peer closes with a `close` zero message from its own address.
@@ -194,9 +203,9 @@ fn a_gone_peers_address_no_longer_routes_and_its_port_is_filled_first() {
 
 #[test]
 fn a_repeated_request_makes_no_second_peer_and_a_full_listener_refuses() {
-    let mut config = stardust::udp::UdpConfig::loopback(2);
+    let mut config = UdpConfig::loopback(2);
     config.max_peers = 2;
-    let mut listener = app_with(config);
+    let mut listener = app_with(UdpConfig { security: UdpSecurity::Insecure, ..config });
     let alice = RawPeer::new(7);
     let port = alice.join(&mut listener);
     // The same request again (its accept was "lost"): the same accept, the same single peer.
@@ -207,7 +216,8 @@ fn a_repeated_request_makes_no_second_peer_and_a_full_listener_refuses() {
     RawPeer::new(8).join(&mut listener);
     let full = transport(&listener).port_table().unwrap();
     assert!(full.is_full() && full.len() == 2);
-    let mut client = connecting_app();
+    let mut client =
+        app_with(UdpConfig { security: UdpSecurity::Insecure, ..UdpConfig::default() });
     let refused = connect(&mut client, listen_addr(&listener));
     let ended = drive(&mut [&mut listener, &mut client], DEADLINE, |apps| {
         disconnect_reason(apps[1], refused).is_some()

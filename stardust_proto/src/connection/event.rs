@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 
+use crate::crypto::PublicKey;
 use crate::session::SendError;
 use crate::wire::ReasonCode;
 
@@ -44,7 +45,8 @@ pub enum CloseReason {
         /// The data given to `close`.
         data: Value,
     },
-    /// The peer sent a `close` zero message.
+    /// The peer closed (an authenticated close packet, or a `close` zero message on an
+    /// insecure connection).
     Remote {
         /// The peer's code.
         code: ReasonCode,
@@ -55,6 +57,34 @@ pub enum CloseReason {
     TimedOut,
     /// No answer to the connection request within the handshake timeout.
     HandshakeTimedOut,
+    /// The listener sent this connection's stateless reset: it no longer knows the
+    /// connection (it restarted). Only the listener that accepted it can send one.
+    Reset,
+    /// The listener presented another static key than the pinned one: a man in the middle,
+    /// or the wrong key pinned.
+    KeyMismatch {
+        /// The key this side expected.
+        pinned: PublicKey,
+        /// The key the listener presented (unauthenticated).
+        presented: PublicKey,
+    },
+}
+
+/// What became of a datagram fed to [`Connection::handle_datagram`](crate::Connection::handle_datagram).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Received {
+    /// A sealed packet authenticated: its sender holds this connection's keys. `newest`: no
+    /// packet with a higher number authenticated before it (a driver follows the peer's
+    /// address on such packets: path migration).
+    Authenticated {
+        /// Whether it is the newest packet so far.
+        newest: bool,
+    },
+    /// Taken without authentication: a handshake message, or a packet of an insecure
+    /// connection.
+    Plain,
+    /// Dropped and counted.
+    Dropped,
 }
 
 /// Why [`Connection::send`](crate::Connection::send) refused a message. Nothing was queued.

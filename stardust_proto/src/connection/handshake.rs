@@ -1,17 +1,29 @@
-//! The zero-message handshake: the connecting side's request with its retransmission, and the
-//! listening side's verdict on a request.
+//! The connecting side of the handshake: its request, resent with backoff, and what it makes
+//! of each reply.
 //!
-//! The exchange has its own small reliability, independent of the game data path: the client's
-//! request carries a sequence id naming the attempt; it is resent with exponential backoff until an
-//! accept or reject that echoes that id (`ack`) arrives, or until the handshake times out. The
-//! listener answers every copy, and answers a duplicate with the same accept (see
-//! [`Endpoint`](crate::Endpoint)), so a lost reply costs one backoff step, never a second peer.
+//! The exchange has its own small reliability, independent of the data path: the request
+//! carries a random `id` naming the attempt; it is resent with exponential backoff until a
+//! reply that echoes that `id` settles it, or until the handshake times out. A secure attempt
+//! may first get a `retry` (a cookie, and the listener's key for a client that has none);
+//! it then asks again at once with the cookie and, now that it knows the key, its first Noise
+//! message. The listener answers every copy and answers a copy of an accepted request with
+//! the same reply (see [`Endpoint`](crate::Endpoint)), so a lost reply costs one backoff step,
+//! never a second connection.
 
 use std::time::{Duration, Instant};
 
+use serde_json::Value;
+use snow::HandshakeState;
+
+use super::params::{ClientSecurity, ConnectParams};
 use super::zero_stats::ZeroDropReason;
+use crate::crypto::noise::{initiator, prologue};
+use crate::crypto::{Entropy, PublicKey, SealKeys, SeededEntropy, StaticKeypair};
 use crate::wire::ReasonCode;
-use crate::wire::zero::{Accepted, Rejected, Request, ZeroMessage};
+use crate::wire::payload::{AcceptPayload, ClientHello, RejectPayload};
+use crate::wire::zero::{
+    Accepted, AcceptedBody, Rejected, RejectedBody, Request, RequestMode, Retry, ZeroMessage,
+};
 
 /// Timing of the connecting side's request retransmission.
 ///
@@ -38,37 +50,112 @@ impl Default for HandshakeConfig {
     }
 }
 
-/// The listener's answer to a well-formed request.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum HandshakeOutcome {
-    Accepted(Accepted),
-    Rejected(Rejected),
+/// How an established connection's packets travel, as the handshake settled it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum LinkSetup {
+    /// In the clear, numbered from the two sides' handshake numbers.
+    Insecure { local_seq: u16, remote_seq: u16 },
+    /// Sealed under `keys`, every packet carrying `cid`; `reset` is the token that proves a
+    /// stateless reset (known to the connecting side only).
+    Sealed { cid: u64, keys: SealKeys, reset: Option<[u8; 16]> },
 }
 
-/// The connecting side until an answer arrives.
-#[derive(Debug, Clone)]
+/// What a reply did to the attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum HandshakeOutcome {
+    /// The listener accepted: packets go to `port` from now on. `listener_key`: the key it
+    /// proved it holds (secure only).
+    Accepted { port: u16, link: LinkSetup, listener_key: Option<PublicKey> },
+    /// The listener refused.
+    Rejected { code: ReasonCode, data: Value },
+    /// The listener presents another key than the pinned one.
+    KeyMismatch { pinned: PublicKey, presented: PublicKey },
+    /// A `retry` was taken: the next copy of the request (with the cookie) is due at once.
+    Retried,
+}
+
+/// The connecting side until a reply settles the attempt.
+#[derive(Debug)]
 pub(crate) struct ConnectHandshake {
-    request: Request,
-    encoded: Vec<u8>,
     config: HandshakeConfig,
+    request: Request,
+    secure: Option<Box<SecureAttempt>>,
+    encoded: Vec<u8>,
     next_send: Instant,
     rto: Duration,
     deadline: Instant,
 }
 
+/// The Noise side of a secure attempt.
+struct SecureAttempt {
+    identity: StaticKeypair,
+    anonymous: bool,
+    app: Vec<u8>,
+    pinned: Option<PublicKey>,
+    /// The key the current Noise message is for, and that message's state.
+    noise: Option<(PublicKey, HandshakeState)>,
+    /// Seeds of the ephemeral keys of successive Noise messages.
+    seeds: SeededEntropy,
+}
+
+impl core::fmt::Debug for SecureAttempt {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let key = self.noise.as_ref().map(|(key, _)| *key);
+        write!(f, "SecureAttempt {{ identity: {}, listener: {key:?} }}", self.identity.public())
+    }
+}
+
 impl ConnectHandshake {
-    /// A handshake whose first request is due at `now`.
-    pub(crate) fn new(config: HandshakeConfig, request: Request, now: Instant) -> Self {
-        let mut encoded = Vec::new();
-        ZeroMessage::Request(request).encode(&mut encoded);
-        ConnectHandshake {
-            request,
-            encoded,
+    /// An attempt described by `params`, its first request due at `now`; `entropy` draws the
+    /// attempt's id, first packet number and keys.
+    pub(crate) fn new(
+        config: HandshakeConfig,
+        params: ConnectParams,
+        entropy: &mut dyn Entropy,
+        now: Instant,
+    ) -> Self {
+        let id = entropy.u64();
+        let (mode, secure) = match params.security {
+            ClientSecurity::Insecure => {
+                let seq = (entropy.u64() & 0xFFFF) as u16;
+                (RequestMode::Insecure { seq }, None)
+            }
+            ClientSecurity::Secure(client) => {
+                let anonymous = client.identity.is_none();
+                let identity =
+                    client.identity.unwrap_or_else(|| StaticKeypair::generate(&mut *entropy));
+                let attempt = SecureAttempt {
+                    identity,
+                    anonymous,
+                    app: client.app_payload,
+                    pinned: client.listener_key,
+                    noise: None,
+                    seeds: SeededEntropy::new(entropy.bytes32()),
+                };
+                (RequestMode::Secure { noise: None, cookie: None }, Some(Box::new(attempt)))
+            }
+        };
+        let request = Request {
+            transport_id: params.transport_id,
+            transport_version: params.transport_version,
+            protocol_hash: params.protocol_hash,
+            id,
+            mode,
+        };
+        let mut handshake = ConnectHandshake {
             config,
+            request,
+            secure,
+            encoded: Vec::new(),
             next_send: now,
             rto: config.initial_rto,
             deadline: now + config.timeout,
+        };
+        if let Some(pinned) = handshake.secure.as_ref().and_then(|s| s.pinned) {
+            handshake.start_noise(pinned);
         }
+        handshake.encode();
+        handshake
     }
 
     /// The request being sent.
@@ -99,59 +186,144 @@ impl ConnectHandshake {
     }
 
     /// Interprets a zero message received while connecting.
-    pub(crate) fn handle(&self, message: ZeroMessage) -> Result<HandshakeOutcome, ZeroDropReason> {
+    pub(crate) fn handle(
+        &mut self,
+        now: Instant,
+        message: ZeroMessage,
+    ) -> Result<HandshakeOutcome, ZeroDropReason> {
+        let id = self.request.id;
         match message {
-            ZeroMessage::Accepted(accepted) if accepted.ack == self.request.seq => {
-                Ok(HandshakeOutcome::Accepted(accepted))
+            ZeroMessage::Accepted(Accepted { id: reply, body }) if reply == id => {
+                self.accepted(body)
             }
-            // A reject without `ack` answers a request the listener could not read; only the
-            // current attempt can have caused it, since earlier ones were identical.
-            ZeroMessage::Rejected(rejected)
-                if rejected.ack.is_none() || rejected.ack == Some(self.request.seq) =>
-            {
-                Ok(HandshakeOutcome::Rejected(rejected))
+            ZeroMessage::Rejected(Rejected { id: Some(reply), body, .. }) if reply == id => {
+                self.rejected(body)
             }
-            ZeroMessage::Accepted(_) | ZeroMessage::Rejected(_) => Err(ZeroDropReason::StaleReply),
+            ZeroMessage::Retry(retry) if retry.id == id => self.retry(now, retry),
+            ZeroMessage::Accepted(_) | ZeroMessage::Rejected(_) | ZeroMessage::Retry(_) => {
+                Err(ZeroDropReason::StaleReply)
+            }
             ZeroMessage::Request(_) | ZeroMessage::Close(_) => Err(ZeroDropReason::Unexpected),
         }
     }
-}
 
-/// What a listener must match in a request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct ListenerIdentity {
-    pub(crate) transport_id: u64,
-    pub(crate) transport_version: u32,
-    pub(crate) protocol_hash: u64,
-}
-
-impl ListenerIdentity {
-    /// Checks, in this order: transport identifier, transport version, protocol hash.
-    pub(crate) fn check(&self, request: &Request) -> Result<(), ReasonCode> {
-        if request.transport_id != self.transport_id {
-            Err(ReasonCode::UNKNOWN_TRANSPORT)
-        } else if request.transport_version != self.transport_version {
-            Err(ReasonCode::INCOMPATIBLE_VERSION)
-        } else if request.protocol_hash != self.protocol_hash {
-            Err(ReasonCode::PROTOCOL_HASH_MISMATCH)
-        } else {
-            Ok(())
+    fn accepted(&mut self, body: AcceptedBody) -> Result<HandshakeOutcome, ZeroDropReason> {
+        match (body, self.secure.as_mut(), &self.request.mode) {
+            (AcceptedBody::Insecure { seq, port }, None, RequestMode::Insecure { seq: ours }) => {
+                let link = LinkSetup::Insecure { local_seq: *ours, remote_seq: seq };
+                Ok(HandshakeOutcome::Accepted { port, link, listener_key: None })
+            }
+            (AcceptedBody::Secure { noise }, Some(attempt), _) => {
+                let (key, state) = attempt.noise.as_mut().ok_or(ZeroDropReason::Unexpected)?;
+                let payload = read_noise(state, &noise)?;
+                let accept = AcceptPayload::decode(&payload).ok_or(ZeroDropReason::WrongFields)?;
+                let (send, recv) = state.dangerously_get_raw_split();
+                let keys = SealKeys { send, recv };
+                let link = LinkSetup::Sealed { cid: accept.cid, keys, reset: Some(accept.reset) };
+                let listener_key = Some(*key);
+                Ok(HandshakeOutcome::Accepted { port: accept.port, link, listener_key })
+            }
+            _ => Err(ZeroDropReason::Unexpected),
         }
     }
+
+    fn rejected(&mut self, body: RejectedBody) -> Result<HandshakeOutcome, ZeroDropReason> {
+        match body {
+            RejectedBody::Plain { code, data } => Ok(HandshakeOutcome::Rejected { code, data }),
+            RejectedBody::Sealed { noise } => {
+                let attempt = self.secure.as_mut().ok_or(ZeroDropReason::Unexpected)?;
+                let (_, state) = attempt.noise.as_mut().ok_or(ZeroDropReason::Unexpected)?;
+                let payload = read_noise(state, &noise)?;
+                let reject = RejectPayload::decode(&payload).ok_or(ZeroDropReason::WrongFields)?;
+                Ok(HandshakeOutcome::Rejected { code: reject.code, data: reject.data })
+            }
+        }
+    }
+
+    /// Takes a `retry`: its cookie, and its key when none is pinned. A new cookie or key sends
+    /// the request again at once; the same ones leave it on its backoff schedule (so a listener
+    /// that keeps answering with retries is not answered faster than the schedule).
+    fn retry(&mut self, now: Instant, retry: Retry) -> Result<HandshakeOutcome, ZeroDropReason> {
+        let attempt = self.secure.as_ref().ok_or(ZeroDropReason::Unexpected)?;
+        let presented = PublicKey(retry.key);
+        if let Some(pinned) = attempt.pinned
+            && pinned != presented
+        {
+            return Ok(HandshakeOutcome::KeyMismatch { pinned, presented });
+        }
+        let new_key = attempt.noise.as_ref().is_none_or(|(key, _)| *key != presented);
+        let RequestMode::Secure { cookie, .. } = &mut self.request.mode else {
+            return Err(ZeroDropReason::Unexpected);
+        };
+        let new_cookie = cookie.as_deref() != Some(&retry.cookie[..]);
+        *cookie = Some(retry.cookie);
+        if new_key {
+            self.start_noise(presented);
+        }
+        self.encode();
+        if new_key || new_cookie {
+            self.next_send = now;
+        }
+        Ok(HandshakeOutcome::Retried)
+    }
+
+    /// Starts a Noise handshake with the listener whose key is `listener` and puts its first
+    /// message in the request.
+    fn start_noise(&mut self, listener: PublicKey) {
+        let Some(attempt) = self.secure.as_mut() else { return };
+        let r = &self.request;
+        let prologue = prologue(r.transport_id, r.transport_version, r.protocol_hash);
+        let seed = attempt.seeds.bytes32();
+        let hello = ClientHello { anonymous: attempt.anonymous, app: attempt.app.clone() };
+        let mut message = vec![0; 1024];
+        let written = initiator(&attempt.identity, &listener, &prologue, seed)
+            .and_then(|mut state| Ok((state.write_message(&hello.encode(), &mut message)?, state)));
+        let RequestMode::Secure { noise, .. } = &mut self.request.mode else { return };
+        match written {
+            Ok((len, state)) => {
+                message.truncate(len);
+                *noise = Some(message);
+                attempt.noise = Some((listener, state));
+            }
+            // Unreachable with snow's own primitives and a payload of at most 512 bytes;
+            // without a Noise message the request only asks for a retry, and times out.
+            Err(_) => *noise = None,
+        }
+    }
+
+    fn encode(&mut self) {
+        ZeroMessage::Request(self.request.clone()).encode(&mut self.encoded);
+    }
+}
+
+/// The payload of a second Noise message.
+fn read_noise(state: &mut HandshakeState, message: &[u8]) -> Result<Vec<u8>, ZeroDropReason> {
+    let mut payload = vec![0; message.len()];
+    let len =
+        state.read_message(message, &mut payload).map_err(|_| ZeroDropReason::Unauthenticated)?;
+    payload.truncate(len);
+    Ok(payload)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::connection::params::SecureClient;
 
-    fn request() -> Request {
-        Request { transport_id: 1, transport_version: 2, protocol_hash: 3, seq: 77 }
+    fn params(security: ClientSecurity) -> ConnectParams {
+        ConnectParams { transport_id: 1, transport_version: 2, protocol_hash: 3, security }
     }
 
     #[test]
     fn resends_back_off_exponentially_up_to_the_cap() {
         let start = Instant::now();
-        let mut hs = ConnectHandshake::new(HandshakeConfig::default(), request(), start);
+        let mut entropy = SeededEntropy::from_u64(1);
+        let mut hs = ConnectHandshake::new(
+            HandshakeConfig::default(),
+            params(ClientSecurity::Insecure),
+            &mut entropy,
+            start,
+        );
         let mut buf = Vec::new();
         let mut sent_at = Vec::new();
         let mut now = start;
@@ -168,7 +340,9 @@ mod tests {
     fn stops_sending_at_the_deadline() {
         let start = Instant::now();
         let config = HandshakeConfig { timeout: Duration::from_secs(1), ..Default::default() };
-        let mut hs = ConnectHandshake::new(config, request(), start);
+        let mut entropy = SeededEntropy::from_u64(2);
+        let mut hs =
+            ConnectHandshake::new(config, params(ClientSecurity::Insecure), &mut entropy, start);
         let mut buf = Vec::new();
         assert!(hs.poll_transmit(start, &mut buf));
         assert!(hs.is_timed_out(start + Duration::from_secs(1)));
@@ -177,25 +351,73 @@ mod tests {
 
     #[test]
     fn replies_to_other_attempts_are_stale() {
-        let hs = ConnectHandshake::new(HandshakeConfig::default(), request(), Instant::now());
-        let stale = ZeroMessage::Accepted(Accepted { ack: 76, seq: 1, port: 2 });
-        assert_eq!(hs.handle(stale), Err(ZeroDropReason::StaleReply));
-        let current = Accepted { ack: 77, seq: 1, port: 2 };
+        let now = Instant::now();
+        let mut entropy = SeededEntropy::from_u64(3);
+        let mut hs = ConnectHandshake::new(
+            HandshakeConfig::default(),
+            params(ClientSecurity::Insecure),
+            &mut entropy,
+            now,
+        );
+        let id = hs.request().id;
+        let RequestMode::Insecure { seq } = hs.request().mode else { panic!("insecure") };
+        let stale = Accepted { id: id ^ 1, body: AcceptedBody::Insecure { seq: 1, port: 2 } };
+        assert_eq!(hs.handle(now, ZeroMessage::Accepted(stale)), Err(ZeroDropReason::StaleReply));
+        let current = Accepted { id, body: AcceptedBody::Insecure { seq: 1, port: 2 } };
+        let link = LinkSetup::Insecure { local_seq: seq, remote_seq: 1 };
         assert_eq!(
-            hs.handle(ZeroMessage::Accepted(current)),
-            Ok(HandshakeOutcome::Accepted(current))
+            hs.handle(now, ZeroMessage::Accepted(current)),
+            Ok(HandshakeOutcome::Accepted { port: 2, link, listener_key: None })
         );
     }
 
     #[test]
-    fn identity_checks_transport_then_version_then_hash() {
-        let id = ListenerIdentity { transport_id: 1, transport_version: 2, protocol_hash: 3 };
-        assert_eq!(id.check(&request()), Ok(()));
-        let r = Request { transport_id: 9, transport_version: 9, protocol_hash: 9, ..request() };
-        assert_eq!(id.check(&r), Err(ReasonCode::UNKNOWN_TRANSPORT));
-        let r = Request { transport_version: 9, protocol_hash: 9, ..request() };
-        assert_eq!(id.check(&r), Err(ReasonCode::INCOMPATIBLE_VERSION));
-        let r = Request { protocol_hash: 9, ..request() };
-        assert_eq!(id.check(&r), Err(ReasonCode::PROTOCOL_HASH_MISMATCH));
+    fn a_retry_with_another_key_than_the_pinned_one_is_a_mismatch() {
+        let now = Instant::now();
+        let mut entropy = SeededEntropy::from_u64(4);
+        let pinned = StaticKeypair::generate(&mut entropy).public();
+        let client = SecureClient { listener_key: Some(pinned), ..SecureClient::default() };
+        let mut hs = ConnectHandshake::new(
+            HandshakeConfig::default(),
+            params(ClientSecurity::Secure(client)),
+            &mut entropy,
+            now,
+        );
+        let RequestMode::Secure { noise, .. } = &hs.request().mode else { panic!("secure") };
+        assert!(noise.is_some(), "a pinned client sends its Noise message at once");
+        let retry = Retry { id: hs.request().id, cookie: vec![1; 16], key: [9; 32] };
+        assert_eq!(
+            hs.handle(now, ZeroMessage::Retry(retry)),
+            Ok(HandshakeOutcome::KeyMismatch { pinned, presented: PublicKey([9; 32]) })
+        );
+    }
+
+    #[test]
+    fn an_unpinned_client_learns_the_key_and_cookie_from_a_retry_and_asks_again_at_once() {
+        let start = Instant::now();
+        let mut entropy = SeededEntropy::from_u64(5);
+        let mut hs = ConnectHandshake::new(
+            HandshakeConfig::default(),
+            params(ClientSecurity::Secure(SecureClient::default())),
+            &mut entropy,
+            start,
+        );
+        let mut buf = Vec::new();
+        assert!(hs.poll_transmit(start, &mut buf));
+        let RequestMode::Secure { noise, .. } = &hs.request().mode else { panic!("secure") };
+        assert!(noise.is_none(), "without a key, the first request only asks");
+        let key = StaticKeypair::generate(&mut entropy).public();
+        let retry = Retry { id: hs.request().id, cookie: vec![1; 16], key: key.0 };
+        let later = start + Duration::from_millis(10);
+        assert_eq!(
+            hs.handle(later, ZeroMessage::Retry(retry.clone())),
+            Ok(HandshakeOutcome::Retried)
+        );
+        assert!(hs.poll_transmit(later, &mut buf), "sent again at once");
+        let RequestMode::Secure { noise, cookie } = &hs.request().mode else { panic!("secure") };
+        assert!(noise.is_some() && cookie.as_deref() == Some(&[1; 16][..]));
+        // The same retry again does not hurry the schedule.
+        assert_eq!(hs.handle(later, ZeroMessage::Retry(retry)), Ok(HandshakeOutcome::Retried));
+        assert!(!hs.poll_transmit(later, &mut buf));
     }
 }

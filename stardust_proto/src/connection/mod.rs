@@ -1,53 +1,69 @@
-//! One peer-to-peer connection: the handshake, then a data [`Session`], an idle timeout and a
-//! graceful close, behind one sans-IO interface ([`Connection`]); and the listening side of
-//! the handshake ([`Endpoint`], in `endpoint.rs`), which answers requests on a listen port.
+//! One peer-to-peer connection: the handshake, then a data [`Session`] whose packets travel
+//! sealed (or, opted into, in the clear), an idle timeout and a graceful close, behind one
+//! sans-IO interface ([`Connection`]); and the listening side of the handshake ([`Endpoint`],
+//! in `endpoint/`), which answers requests on a listen port.
+//!
+//! `handshake.rs` is the connecting side's request and what it makes of replies; `link.rs`
+//! how established packets travel; `receive.rs` and `close.rs` the two halves of an
+//! established connection's life that are not the session's.
 
+mod close;
 mod config;
 mod endpoint;
 mod event;
 mod handshake;
+mod link;
+mod params;
+mod receive;
 mod zero_stats;
 
 use std::collections::VecDeque;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use serde_json::Value;
 
-use self::handshake::{ConnectHandshake, HandshakeOutcome};
+use self::handshake::{ConnectHandshake, LinkSetup};
+use self::link::Link;
 use crate::channel::{ChannelId, ChannelTable};
+use crate::crypto::{Entropy, PublicKey};
 use crate::session::Session;
 use crate::wire::ReasonCode;
-use crate::wire::zero::{Close, Request, ZeroMessage, is_zero_message};
+use crate::wire::sealed::SEAL_OVERHEAD;
 
 pub use self::config::ConnectionConfig;
 pub use self::endpoint::{
-    AcceptedPeer, ConnectRequest, Endpoint, EndpointConfig, EndpointStats, Handled,
+    AcceptedPeer, ConnectRequest, CookiePolicy, Endpoint, EndpointConfig, EndpointSecurity,
+    EndpointStats, Handled, RecordKey,
 };
-pub use self::event::{CloseReason, ConnectionEvent, ConnectionSendError};
+pub use self::event::{CloseReason, ConnectionEvent, ConnectionSendError, Received};
 pub use self::handshake::HandshakeConfig;
+pub use self::params::{ClientSecurity, ConnectParams, SecureClient};
 pub use self::zero_stats::{ZeroDropReason, ZeroStats};
 
 /// Where the connection is in its life.
 #[derive(Debug)]
 enum Phase {
     /// Sending the request until an answer (connecting side only).
-    Connecting(ConnectHandshake),
+    Connecting(Box<ConnectHandshake>),
     /// Messages flow both ways.
     Established,
     /// `close` was called: reliable messages already sent are still resent until acknowledged
     /// or until `deadline`; nothing new may be sent.
     Draining { code: ReasonCode, data: Value, deadline: Instant },
-    /// Sending the copies of the close message.
-    Closing {
-        datagram: Vec<u8>,
-        copies_left: u32,
-        next_copy: Instant,
-        code: ReasonCode,
-        data: Value,
-    },
+    /// Sending the copies of the close.
+    Closing { copies_left: u32, next_copy: Instant, code: ReasonCode, data: Value },
     /// Over; the terminal event has been queued.
     Closed,
+}
+
+/// Which side of the handshake this connection was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    /// It sent the request (with this id).
+    Connecting { request_id: u64 },
+    /// A listener accepted it.
+    Accepted,
 }
 
 /// A connection, sans-IO: the caller feeds datagrams and time, and polls datagrams, events,
@@ -58,47 +74,60 @@ enum Phase {
 /// [`close`](Self::close), call [`poll_transmit`](Self::poll_transmit) until it returns `false`,
 /// then drain [`poll_event`](Self::poll_event) and [`poll_message`](Self::poll_message).
 ///
-/// Invariants: datagrams starting with `00 00 00` go to the connection protocol, all others to
-/// the session; bad input of either kind is dropped and counted, never a panic or an error;
-/// every connection ends in exactly one terminal event.
+/// Invariants: datagrams starting with `00 00 00` go to the handshake, all others to the
+/// established path; on a secure connection only packets that authenticate reach the session
+/// (anything else is dropped and counted, and changes nothing); bad input never panics or
+/// errors; every connection ends in exactly one terminal event. A listener's secure
+/// connection sends nothing until the client proved it holds the keys (its first packet
+/// authenticated), and only then reports [`Connected`](ConnectionEvent::Connected).
 ///
 /// # Example: a client and a listener, with the network replaced by direct calls
 /// ```
 /// use std::net::SocketAddr;
 /// use std::time::Instant;
 /// use bytes::Bytes;
-/// use stardust_proto::zero::Request;
+/// use stardust_proto::crypto::{SeededEntropy, StaticKeypair};
 /// use stardust_proto::*;
 ///
 /// let chat = ChannelId::new(7).unwrap();
 /// let channels = ChannelTable::new([(chat, ChannelConfig::new(Reliability::Reliable, Ordering::Ordered))]).unwrap();
 /// let now = Instant::now();
-/// let (transport_id, transport_version, protocol_hash) = (1, 1, 0xABCD);
+/// let mut entropy = SeededEntropy::from_u64(1); // a real driver uses the OS's generator
+/// let config = EndpointConfig { transport_id: 1, transport_version: 2, protocol_hash: 0xABCD, ..EndpointConfig::default() };
 ///
-/// // The listener, on its listen port.
-/// let mut endpoint = Endpoint::new(EndpointConfig {
-///     transport_id, transport_version, protocol_hash, max_peers: 16, accepting: true,
-/// });
-/// // The client: `seq` should be random.
-/// let request = Request { transport_id, transport_version, protocol_hash, seq: 0x1234 };
-/// let mut client = Connection::connect(ConnectionConfig::default(), channels.clone(), request, now);
+/// // The listener, on its listen port, with its static key.
+/// let identity = StaticKeypair::generate(&mut entropy);
+/// let listener_key = identity.public();
+/// let security = EndpointSecurity::Secure(identity);
+/// let mut endpoint = Endpoint::new(config, security, Box::new(SeededEntropy::from_u64(2)), now);
+/// // The client, which knows the listener's key (so no man in the middle can answer).
+/// let client = SecureClient { listener_key: Some(listener_key), ..SecureClient::default() };
+/// let params = ConnectParams { transport_id: 1, transport_version: 2, protocol_hash: 0xABCD, security: ClientSecurity::Secure(client) };
+/// let mut client = Connection::connect(ConnectionConfig::default(), channels.clone(), params, &mut entropy, now);
 ///
-/// let (mut datagram, mut reply) = (Vec::new(), Vec::new());
-/// assert!(client.poll_transmit(now, &mut datagram)); // the request, for the listen port
 /// let from: SocketAddr = "127.0.0.1:50000".parse().unwrap();
-/// let Handled::Request(incoming) = endpoint.handle(from, &datagram, &mut reply) else { panic!() };
-/// // The caller picks the data port (e.g. the least loaded) and a random sequence number.
-/// let peer = endpoint.accept(incoming, 40001, 0x5678, &mut reply);
-/// let mut server = Connection::accepted(ConnectionConfig::default(), channels, now, &peer);
+/// let (mut datagram, mut reply) = (Vec::new(), Vec::new());
+/// let incoming = loop {
+///     // The request; the first answer is a retry with a cookie, which the client echoes.
+///     assert!(client.poll_transmit(now, &mut datagram));
+///     match endpoint.handle(now, from, &datagram, &mut reply) {
+///         Handled::Request(incoming) => break incoming,
+///         Handled::Reply => { client.handle_datagram(now, &reply); }
+///         Handled::Dropped(reason) => panic!("{reason:?}"),
+///     }
+/// };
+/// // The caller picks the data port (e.g. the least loaded) and checks who may connect.
+/// let peer = endpoint.accept(now, incoming, 40001, &mut reply);
+/// let mut server = Connection::accepted(ConnectionConfig::default(), channels, now, peer);
 /// client.handle_datagram(now, &reply); // the accept, back to the client
 /// assert_eq!(client.poll_event(), Some(ConnectionEvent::Connected { port: 40001 }));
-/// assert_eq!(server.poll_event(), Some(ConnectionEvent::Connected { port: 40001 }));
 ///
-/// // From now on the client sends to port 40001.
+/// // From now on the client sends to port 40001, every packet sealed.
 /// client.send(chat, Bytes::from_static(b"hello")).unwrap();
 /// while client.poll_transmit(now, &mut datagram) {
 ///     server.handle_datagram(now, &datagram);
 /// }
+/// assert_eq!(server.poll_event(), Some(ConnectionEvent::Connected { port: 40001 }));
 /// assert_eq!(server.poll_message(), Some((chat, Bytes::from_static(b"hello"))));
 /// ```
 #[derive(Debug)]
@@ -106,76 +135,73 @@ pub struct Connection {
     config: ConnectionConfig,
     channels: ChannelTable,
     phase: Phase,
+    side: Side,
     session: Option<Session>,
+    link: Link,
     port: Option<u16>,
-    /// The connecting side's request `seq`, to recognise copies of the accept.
-    request_seq: Option<u16>,
+    /// The other side's static key (see [`peer_key`](Self::peer_key)).
+    peer_key: Option<PublicKey>,
     established_at: Option<Instant>,
+    /// Connecting side of a sealed link not yet answered: when to make itself heard again,
+    /// and the wait after that.
+    confirm: Option<(Instant, Duration)>,
     events: VecDeque<ConnectionEvent>,
     zero: ZeroStats,
 }
 
 impl Connection {
-    /// The connecting side: starts sending `request` (its first copy is due at `now`) to the
-    /// listener's listen port. `request.seq` becomes this side's first game-packet sequence
-    /// number and should be random.
+    /// The connecting side: starts sending its request (the first copy is due at `now`) to the
+    /// listener's listen port. `entropy` draws the attempt's id and keys.
     pub fn connect(
         config: ConnectionConfig,
         channels: ChannelTable,
-        request: Request,
+        params: ConnectParams,
+        entropy: &mut dyn Entropy,
         now: Instant,
     ) -> Connection {
-        let handshake = ConnectHandshake::new(config.handshake, request, now);
+        let handshake = ConnectHandshake::new(config.handshake, params, entropy, now);
+        let request_id = handshake.request().id;
         Connection {
             config,
             channels,
-            phase: Phase::Connecting(handshake),
+            phase: Phase::Connecting(Box::new(handshake)),
+            side: Side::Connecting { request_id },
             session: None,
+            link: Link::Plain,
             port: None,
-            request_seq: Some(request.seq),
+            peer_key: None,
             established_at: None,
+            confirm: None,
             events: VecDeque::new(),
             zero: ZeroStats::default(),
         }
     }
 
-    /// The listening side, after [`Endpoint::accept`](crate::Endpoint::accept): established at
-    /// once, with a [`ConnectionEvent::Connected`] queued.
+    /// The listening side, after [`Endpoint::accept`]. An insecure connection is established
+    /// at once ([`ConnectionEvent::Connected`] queued); a secure one when the client's first
+    /// packet authenticates.
     pub fn accepted(
         config: ConnectionConfig,
         channels: ChannelTable,
         now: Instant,
-        peer: &AcceptedPeer,
+        peer: AcceptedPeer,
     ) -> Connection {
         let mut connection = Connection {
             config,
             channels,
             phase: Phase::Established,
+            side: Side::Accepted,
             session: None,
+            link: Link::Plain,
             port: None,
-            request_seq: None,
+            peer_key: peer.client_key,
             established_at: None,
+            confirm: None,
             events: VecDeque::new(),
             zero: ZeroStats::default(),
         };
-        connection.establish(now, peer.local_seq, peer.remote_seq, peer.port);
+        connection.establish(now, peer.port, &peer.link);
         connection
-    }
-
-    /// Feeds one datagram received from the peer (any port of the listener, for the connecting side).
-    pub fn handle_datagram(&mut self, now: Instant, datagram: &[u8]) {
-        if is_zero_message(datagram) {
-            self.handle_zero(now, datagram);
-            return;
-        }
-        match (&self.phase, self.session.as_mut()) {
-            (Phase::Established | Phase::Draining { .. }, Some(session)) => {
-                session.handle_datagram(now, datagram);
-                self.check_drained(now);
-            }
-            (Phase::Connecting(_), _) => self.zero.drop(ZeroDropReason::GameBeforeConnected),
-            _ => self.zero.drop(ZeroDropReason::Unexpected),
-        }
     }
 
     /// Writes the next datagram to send into `buf` (cleared first); `false` when nothing is due.
@@ -188,30 +214,24 @@ impl Connection {
                 self.zero.sent += u64::from(sent);
                 sent
             }
-            Phase::Established | Phase::Draining { .. } => match self.session.as_mut() {
-                Some(session) => session.poll_transmit(now, buf),
-                None => false,
-            },
-            Phase::Closing { datagram, copies_left, next_copy, .. } => {
-                if now < *next_copy || *copies_left == 0 {
+            Phase::Established | Phase::Draining { .. } => self.transmit_packet(now, buf),
+            Phase::Closing { .. } => self.transmit_close(now, buf),
+            Phase::Closed => false,
+        }
+    }
+
+    /// The session's next packet, sealed on a secure link; nothing to a listener's client that
+    /// has not proven itself yet.
+    fn transmit_packet(&mut self, now: Instant, buf: &mut Vec<u8>) -> bool {
+        let Some(session) = self.session.as_mut() else { return false };
+        match &mut self.link {
+            Link::Plain => session.poll_transmit(now, buf),
+            Link::Sealed(link) => {
+                if self.side == Side::Accepted && !link.confirmed {
                     return false;
                 }
-                buf.clear();
-                buf.extend_from_slice(datagram);
-                *copies_left -= 1;
-                *next_copy = now + self.config.close_interval;
-                self.zero.sent += 1;
-                if *copies_left == 0 {
-                    let Phase::Closing { code, data, .. } =
-                        std::mem::replace(&mut self.phase, Phase::Closed)
-                    else {
-                        return true;
-                    };
-                    self.finish(CloseReason::Local { code, data });
-                }
-                true
+                session.poll_transmit(now, &mut link.plain) && link.seal(buf)
             }
-            Phase::Closed => false,
         }
     }
 
@@ -228,10 +248,11 @@ impl Connection {
 
     /// When [`handle_timeout`](Self::handle_timeout) should next be called; `None` once closed.
     pub fn poll_timeout(&self) -> Option<Instant> {
+        let confirm = self.confirm.map(|(at, _)| at);
         match &self.phase {
             Phase::Connecting(handshake) => Some(handshake.poll_timeout()),
-            Phase::Established => self.data_timeout(None),
-            Phase::Draining { deadline, .. } => self.data_timeout(Some(*deadline)),
+            Phase::Established => self.data_timeout([confirm, None]),
+            Phase::Draining { deadline, .. } => self.data_timeout([confirm, Some(*deadline)]),
             Phase::Closing { next_copy, .. } => Some(*next_copy),
             Phase::Closed => None,
         }
@@ -253,6 +274,7 @@ impl Connection {
                     self.finish(CloseReason::TimedOut);
                     return;
                 }
+                self.confirm_again(now);
                 if let Some(session) = self.session.as_mut() {
                     session.handle_timeout(now);
                 }
@@ -264,37 +286,27 @@ impl Connection {
 
     /// Queues a message on `channel`. Only while established; see [`ConnectionSendError`].
     pub fn send(&mut self, channel: ChannelId, payload: Bytes) -> Result<(), ConnectionSendError> {
-        match (&self.phase, self.session.as_mut()) {
-            (Phase::Established, Some(session)) => Ok(session.send(channel, payload)?),
-            (Phase::Connecting(_), _) => Err(ConnectionSendError::NotConnected),
-            _ => Err(ConnectionSendError::Closed),
+        if !self.is_connected() {
+            return Err(match self.phase {
+                Phase::Connecting(_) | Phase::Established => ConnectionSendError::NotConnected,
+                _ => ConnectionSendError::Closed,
+            });
         }
+        let session = self.session.as_mut().ok_or(ConnectionSendError::NotConnected)?;
+        Ok(session.send(channel, payload)?)
     }
 
-    /// Closes gracefully: stops accepting messages, keeps resending the reliable ones already
-    /// sent until they are acknowledged (at most [`ConnectionConfig::close_linger`]), then sends
-    /// [`ConnectionConfig::close_copies`] copies of a `close` zero message carrying `code` and
-    /// `data` (`data` becomes `null` if it would not fit the MTU), then reports
-    /// [`CloseReason::Local`]. While connecting, ends at once without sending anything.
-    /// Does nothing if already closing or closed.
-    pub fn close(&mut self, now: Instant, code: ReasonCode, data: Value) {
-        match self.phase {
-            Phase::Connecting(_) => {
-                self.phase = Phase::Closed;
-                self.finish(CloseReason::Local { code, data });
-            }
-            Phase::Established => {
-                let deadline = now + self.config.close_linger;
-                self.phase = Phase::Draining { code, data, deadline };
-                self.check_drained(now);
-            }
-            Phase::Draining { .. } | Phase::Closing { .. } | Phase::Closed => {}
-        }
-    }
-
-    /// Whether messages can be sent (established, not closing).
+    /// Whether messages can be sent (established, proven on a listener's secure connection,
+    /// not closing).
     pub fn is_connected(&self) -> bool {
-        matches!(self.phase, Phase::Established)
+        matches!(self.phase, Phase::Established) && self.is_connected_now()
+    }
+
+    fn is_connected_now(&self) -> bool {
+        match (&self.link, self.side) {
+            (Link::Sealed(link), Side::Accepted) => link.confirmed,
+            _ => true,
+        }
     }
 
     /// Whether the terminal event has been queued; the connection will produce nothing more.
@@ -302,9 +314,29 @@ impl Connection {
         matches!(self.phase, Phase::Closed)
     }
 
-    /// The listener's port that carries this connection's game traffic, once known.
+    /// The listener's port that carries this connection's packets, once known.
     pub fn data_port(&self) -> Option<u16> {
         self.port
+    }
+
+    /// Whether the packets travel sealed (a secure connection).
+    pub fn is_secure(&self) -> bool {
+        matches!(self.link, Link::Sealed(_))
+    }
+
+    /// The connection id a secure connection's packets carry, once established.
+    pub fn cid(&self) -> Option<u64> {
+        match &self.link {
+            Link::Sealed(link) => Some(link.sealer.cid()),
+            Link::Plain => None,
+        }
+    }
+
+    /// The other side's static key on a secure connection: on the accepted side the client's
+    /// (unless it connected anonymously), on the connecting side the listener's (once
+    /// connected: the key it proved it holds).
+    pub fn peer_key(&self) -> Option<PublicKey> {
+        self.peer_key
     }
 
     /// The data path, once established (kept after close for its statistics).
@@ -312,89 +344,61 @@ impl Connection {
         self.session.as_ref()
     }
 
-    /// Counters of the connection protocol (zero messages and datagrams dropped outside the session).
+    /// Counters of the connection protocol (handshake messages, and datagrams dropped outside
+    /// the session: unauthenticated, replayed, unexpected).
     pub fn zero_stats(&self) -> &ZeroStats {
         &self.zero
     }
 
-    fn handle_zero(&mut self, now: Instant, datagram: &[u8]) {
-        let message = match ZeroMessage::decode(datagram) {
-            Ok(message) => message,
-            Err(error) => return self.zero.drop(error),
+    fn establish(&mut self, now: Instant, port: u16, setup: &LinkSetup) {
+        let mut config = self.config.session.clone();
+        let (local_seq, remote_seq) = match setup {
+            LinkSetup::Insecure { local_seq, remote_seq } => (*local_seq, *remote_seq),
+            LinkSetup::Sealed { .. } => {
+                // Sealed packets are longer than the session's by the header and tag; both
+                // sides number theirs from 0 (the nonces' counters).
+                config.mtu = config.mtu.saturating_sub(SEAL_OVERHEAD);
+                (0, 0)
+            }
         };
-        match &self.phase {
-            Phase::Connecting(handshake) => match handshake.handle(message) {
-                Ok(HandshakeOutcome::Accepted(accepted)) => {
-                    self.zero.received += 1;
-                    let local_seq = handshake.request().seq;
-                    self.phase = Phase::Established;
-                    self.establish(now, local_seq, accepted.seq, accepted.port);
-                }
-                Ok(HandshakeOutcome::Rejected(rejected)) => {
-                    self.zero.received += 1;
-                    self.phase = Phase::Closed;
-                    let event =
-                        ConnectionEvent::Rejected { code: rejected.code, data: rejected.data };
-                    self.events.push_back(event);
-                }
-                Err(reason) => self.zero.drop(reason),
-            },
-            Phase::Established | Phase::Draining { .. } => match message {
-                ZeroMessage::Close(Close { code, data }) => {
-                    self.zero.received += 1;
-                    self.phase = Phase::Closed;
-                    self.finish(CloseReason::Remote { code, data });
-                }
-                // The listener re-sends its accept for every copy of our request still in flight.
-                ZeroMessage::Accepted(accepted) if Some(accepted.ack) == self.request_seq => {
-                    self.zero.drop(ZeroDropReason::Duplicate);
-                }
-                _ => self.zero.drop(ZeroDropReason::Unexpected),
-            },
-            Phase::Closing { .. } | Phase::Closed => self.zero.drop(ZeroDropReason::Unexpected),
-        }
-    }
-
-    fn establish(&mut self, now: Instant, local_seq: u16, remote_seq: u16, port: u16) {
-        let config = self.config.session.clone();
-        self.session =
-            Some(Session::new(config, self.channels.clone(), now, local_seq, remote_seq));
+        let mut session = Session::new(config, self.channels.clone(), now, local_seq, remote_seq);
+        self.link = Link::new(setup);
         self.port = Some(port);
         self.established_at = Some(now);
-        self.events.push_back(ConnectionEvent::Connected { port });
+        let sealed = matches!(setup, LinkSetup::Sealed { .. });
+        match (self.side, sealed) {
+            (Side::Connecting { .. }, true) => {
+                // Make itself heard at once: the listener's side waits for an authenticated
+                // packet before it sends anything.
+                session.request_keepalive();
+                let rto = self.config.handshake.initial_rto;
+                self.confirm = Some((now + rto, rto));
+                self.events.push_back(ConnectionEvent::Connected { port });
+            }
+            (Side::Accepted, true) => {}
+            (_, false) => self.events.push_back(ConnectionEvent::Connected { port }),
+        }
+        self.session = Some(session);
     }
 
-    /// Moves from draining to sending the close once everything reliable is acknowledged or the
-    /// linger is over.
-    fn check_drained(&mut self, now: Instant) {
-        let Phase::Draining { deadline, .. } = self.phase else { return };
-        let flushed = self.session.as_ref().is_none_or(Session::is_flushed);
-        if !flushed && now < deadline {
+    /// Connecting side of a sealed link the listener has not answered yet: another keep-alive
+    /// when due, with backoff, so that a lost first packet does not leave the listener waiting.
+    fn confirm_again(&mut self, now: Instant) {
+        let Some((due, wait)) = self.confirm else { return };
+        if now < due {
             return;
         }
-        let Phase::Draining { code, data, .. } = std::mem::replace(&mut self.phase, Phase::Closed)
-        else {
-            return;
-        };
-        let mut datagram = Vec::new();
-        let message = ZeroMessage::Close(Close { code, data: data.clone() });
-        if !message.encode_within(self.config.session.mtu.max(64), &mut datagram) {
-            // A close without data is ~30 bytes; an MTU that small is clamped by the session.
-            ZeroMessage::Close(Close { code, data: Value::Null }).encode(&mut datagram);
+        if let Some(session) = self.session.as_mut() {
+            session.request_keepalive();
         }
-        self.phase = Phase::Closing {
-            datagram,
-            copies_left: self.config.close_copies.max(1),
-            next_copy: now,
-            code,
-            data,
-        };
+        let wait = (wait * 2).min(self.config.handshake.max_rto);
+        self.confirm = Some((now + wait, wait));
     }
 
     fn idle_deadline(&self) -> Option<Instant> {
         let established = self.established_at?;
         let session = self.session.as_ref()?;
-        if self.request_seq.is_none() && session.stats().packets_received == 0 {
+        if self.side == Side::Accepted && session.stats().packets_received == 0 {
             // The listener's side before the client's first packet: the client may still be
             // resending its request because every accept was lost, which can take up to its
             // handshake timeout. Declaring it gone sooner would drop a client that is arriving.
@@ -404,11 +408,10 @@ impl Connection {
         Some(session.last_received().max(established) + self.config.idle_timeout)
     }
 
-    fn data_timeout(&self, linger: Option<Instant>) -> Option<Instant> {
-        [self.session.as_ref().and_then(Session::poll_timeout), self.idle_deadline(), linger]
-            .into_iter()
-            .flatten()
-            .min()
+    fn data_timeout(&self, others: [Option<Instant>; 2]) -> Option<Instant> {
+        let session = self.session.as_ref().and_then(Session::poll_timeout);
+        let session = session.filter(|_| self.is_connected_now());
+        [session, self.idle_deadline()].into_iter().chain(others).flatten().min()
     }
 
     fn finish(&mut self, reason: CloseReason) {

@@ -29,11 +29,17 @@ pub enum ZeroDropReason {
     Duplicate,
     /// A game datagram before the handshake finished, or at a listen port.
     GameBeforeConnected,
+    /// A sealed packet or Noise message that does not authenticate: forged, corrupted, or for
+    /// other keys. Never counts toward a protocol violation.
+    Unauthenticated,
+    /// A sealed packet whose number was already received or is too old, or a handshake
+    /// message replayed from another address.
+    Replayed,
 }
 
 impl ZeroDropReason {
     /// Every reason, in the order of [`ZeroStats::dropped`]'s indices.
-    pub const ALL: [ZeroDropReason; 10] = [
+    pub const ALL: [ZeroDropReason; 12] = [
         ZeroDropReason::Oversized,
         ZeroDropReason::Truncated,
         ZeroDropReason::BadJson,
@@ -44,6 +50,8 @@ impl ZeroDropReason {
         ZeroDropReason::StaleReply,
         ZeroDropReason::Duplicate,
         ZeroDropReason::GameBeforeConnected,
+        ZeroDropReason::Unauthenticated,
+        ZeroDropReason::Replayed,
     ];
 
     fn index(self) -> usize {

@@ -76,6 +76,8 @@ const WINDOW65: u128 = (1 << 65) - 1;
 #[derive(Debug, Clone)]
 pub(crate) struct ReceivedPackets {
     latest: u16,
+    /// Whether any packet was recorded: until one is, there is nothing to acknowledge.
+    heard: bool,
     received: Bits,
     owed_twice: Bits,
     owed_once: Bits,
@@ -85,10 +87,11 @@ pub(crate) struct ReceivedPackets {
 impl ReceivedPackets {
     /// A history in which the peer's first packet will be `first`.
     pub(crate) fn new(first: u16) -> ReceivedPackets {
-        // `first - 1` counts as received so that only `first..` is new; acknowledging it is
-        // harmless (the peer never sent it and ignores the ack).
+        // `first - 1` counts as received so that only `first..` is new; it is never
+        // acknowledged (no ack block is written before a packet is recorded).
         let mut r = ReceivedPackets {
             latest: first.wrapping_sub(1),
+            heard: false,
             received: Bits::default(),
             owed_twice: Bits::default(),
             owed_once: Bits::default(),
@@ -118,6 +121,7 @@ impl ReceivedPackets {
     /// Records `seq`, which [`check`](Self::check) classified as new; `needs_ack` for data
     /// packets (ack-only packets are remembered for duplicate detection but never owed an ack).
     pub(crate) fn record(&mut self, seq: u16, needs_ack: bool) {
+        self.heard = true;
         if seq_newer(seq, self.latest) {
             let advance = seq.wrapping_sub(self.latest).min(PACKET_HISTORY);
             for s in 1..=advance {
@@ -189,7 +193,7 @@ impl ReceivedPackets {
     /// still owed an ack.
     pub(crate) fn ack_blocks(&mut self, max: usize, out: &mut Vec<AckBlock>) {
         out.clear();
-        if max == 0 {
+        if max == 0 || !self.heard {
             return;
         }
         let first = self.block(self.latest);

@@ -33,10 +33,7 @@ pub(crate) enum Insert {
 
 #[derive(Debug)]
 struct Partial {
-    count: u16,
-    /// Length of every non-final fragment, once one was seen.
-    fragment_len: Option<usize>,
-    final_len: Option<usize>,
+    shape: Shape,
     fragments: BTreeMap<u16, Bytes>,
     charge: usize,
     reliable: bool,
@@ -52,20 +49,49 @@ pub(crate) struct Reassembler {
     partials: HashMap<(u32, u16), Partial>,
 }
 
-/// Whether fragment lengths `fragment_len` (non-final) and `final_len` can form a message of
-/// `count` fragments no longer than `max_size`.
-fn consistent(
+/// What the fragments of one message received so far say about its shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Shape {
     count: u16,
+    /// Length of every non-final fragment, once one was seen.
     fragment_len: Option<usize>,
     final_len: Option<usize>,
-    max_size: usize,
-) -> bool {
-    let count = count as usize;
-    match (fragment_len, final_len) {
-        (Some(f), Some(last)) => last <= f && (count - 1) * f + last <= max_size,
-        (Some(f), None) => (count - 1) * f < max_size,
-        (None, Some(last)) => count - 1 + last <= max_size,
-        (None, None) => count <= max_size,
+}
+
+impl Shape {
+    /// The shape after fragment `info` of `len` bytes joins a message shaped `known` (`None`:
+    /// its first fragment), or `None` when that fragment contradicts it or the channel's
+    /// `max_size`: what [`Reassembler::insert`] refuses as [`Insert::Bad`].
+    pub(crate) fn with(
+        known: Option<Shape>,
+        info: FragmentInfo,
+        len: usize,
+        max_size: usize,
+    ) -> Option<Shape> {
+        let known =
+            known.unwrap_or(Shape { count: info.count, fragment_len: None, final_len: None });
+        if known.count != info.count || len == 0 {
+            return None;
+        }
+        let shape = if info.index + 1 == info.count {
+            Shape { final_len: Some(len), ..known }
+        } else if known.fragment_len.is_some_and(|f| f != len) || len < MIN_FRAGMENT_LEN {
+            return None;
+        } else {
+            Shape { fragment_len: Some(len), ..known }
+        };
+        shape.fits(max_size).then_some(shape)
+    }
+
+    /// Whether these lengths can form a message of `count` fragments of at most `max_size`.
+    fn fits(&self, max_size: usize) -> bool {
+        let count = self.count as usize;
+        match (self.fragment_len, self.final_len) {
+            (Some(f), Some(last)) => last <= f && (count - 1) * f + last <= max_size,
+            (Some(f), None) => (count - 1) * f < max_size,
+            (None, Some(last)) => count - 1 + last <= max_size,
+            (None, None) => count <= max_size,
+        }
     }
 }
 
@@ -87,47 +113,33 @@ impl Reassembler {
         buffered: &mut usize,
         cap: usize,
     ) -> Insert {
-        let is_final = info.index + 1 == info.count;
         let key = (channel, seq);
         let existing = self.partials.get(&key);
-        let (known_len, known_final) =
-            existing.map_or((None, None), |p| (p.fragment_len, p.final_len));
-        if existing.is_some_and(|p| p.count != info.count) || payload.is_empty() {
-            return Insert::Bad;
-        }
-        if existing.is_some_and(|p| p.fragments.contains_key(&info.index)) {
+        if existing
+            .is_some_and(|p| p.shape.count == info.count && p.fragments.contains_key(&info.index))
+        {
             return Insert::Duplicate;
         }
-        let (fragment_len, final_len) = if is_final {
-            (known_len, Some(payload.len()))
-        } else if known_len.is_some_and(|f| f != payload.len()) || payload.len() < MIN_FRAGMENT_LEN
-        {
+        let Some(shape) = Shape::with(existing.map(|p| p.shape), info, payload.len(), max_size)
+        else {
             return Insert::Bad;
-        } else {
-            (Some(payload.len()), known_final)
         };
-        if !consistent(info.count, fragment_len, final_len, max_size) {
-            return Insert::Bad;
-        }
         let charge = payload.len() + FRAGMENT_CHARGE + existing.map_or(PARTIAL_CHARGE, |_| 0);
         if !reliable && *buffered + charge > cap {
             return Insert::Full;
         }
         let partial = self.partials.entry(key).or_insert_with(|| Partial {
-            count: info.count,
-            fragment_len: None,
-            final_len: None,
+            shape,
             fragments: BTreeMap::new(),
             charge: 0,
             reliable,
             created: now,
         });
-        partial.fragment_len = fragment_len;
-        partial.final_len = final_len;
+        partial.shape = shape;
         partial.charge += charge;
         *buffered += charge;
         partial.fragments.insert(info.index, payload);
-        if partial.fragments.len() < partial.count as usize {
+        if partial.fragments.len() < partial.shape.count as usize {
             return Insert::Incomplete;
         }
         let Some(done) = self.partials.remove(&key) else { return Insert::Incomplete };
@@ -175,5 +187,28 @@ impl Reassembler {
     /// Whether an incomplete message with this key is stored.
     pub(crate) fn has(&self, channel: u32, seq: u16) -> bool {
         self.partials.contains_key(&(channel, seq))
+    }
+
+    /// What [`insert`](Self::insert) would make of fragment `info` of `len` bytes of message
+    /// `seq` on `channel`, judged against the stored fragments and `pending` (shapes of this
+    /// message from fragments not stored yet): `Some(shape)` with the shape it leaves, or
+    /// `None` for [`Insert::Bad`]. A fragment already stored is fine (a duplicate).
+    pub(crate) fn check(
+        &self,
+        (channel, seq): (u32, u16),
+        info: FragmentInfo,
+        len: usize,
+        max_size: usize,
+        pending: Option<Shape>,
+    ) -> Option<Shape> {
+        let stored = self.partials.get(&(channel, seq));
+        if pending.is_none()
+            && stored.is_some_and(|p| {
+                p.shape.count == info.count && p.fragments.contains_key(&info.index)
+            })
+        {
+            return stored.map(|p| p.shape);
+        }
+        Shape::with(pending.or(stored.map(|p| p.shape)), info, len, max_size)
     }
 }

@@ -112,9 +112,13 @@ pub struct Session {
     /// Reused buffer for the ack blocks of the packet being built.
     blocks: Vec<AckBlock>,
     last_sent: Instant,
+    /// A keep-alive was asked for with `request_keepalive`.
+    keepalive_requested: bool,
     last_received: Instant,
     next_sweep: Instant,
     delivered: VecDeque<(ChannelId, Bytes)>,
+    /// Reused by `validate_frames`: the shapes of the fragments of the packet being checked.
+    shapes: Vec<((u32, u16), fragment::Shape)>,
     stats: SessionStats,
 }
 
@@ -168,9 +172,11 @@ impl Session {
             ack_deadline: None,
             blocks: Vec::new(),
             last_sent: now,
+            keepalive_requested: false,
             last_received: now,
             next_sweep: now + FRAGMENT_SWEEP,
             delivered: VecDeque::new(),
+            shapes: Vec::new(),
             stats,
         }
     }
@@ -206,7 +212,8 @@ impl Session {
     /// `None` never happens in practice (the keep-alive is always scheduled).
     pub fn poll_timeout(&self) -> Option<Instant> {
         let (in_flight, window) = (self.in_flight, self.config.send_window);
-        if (self.ack_pending >= ACK_IMMEDIATELY_AFTER && self.received.owes_acks())
+        if self.keepalive_requested
+            || (self.ack_pending >= ACK_IMMEDIATELY_AFTER && self.received.owes_acks())
             || self.send.iter().any(|q| q.has_work(in_flight, window))
         {
             return Some(self.now);

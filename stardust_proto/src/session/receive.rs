@@ -7,7 +7,7 @@ use bytes::Bytes;
 
 use super::Session;
 use super::ack::Arrival;
-use super::fragment::Insert;
+use super::fragment::{Insert, Shape};
 use super::ordering::Verdict;
 use super::stats::DropReason;
 use crate::channel::{Ordering, Reliability};
@@ -72,7 +72,22 @@ impl Session {
     /// wait out of order are refused; past twice that, so are fragments of messages already
     /// started. The message an ordered channel is blocked on is always taken, so the channel
     /// can drain its buffer.
-    fn validate_frames(&self, data: &[u8], frames_at: usize) -> Result<(), DropReason> {
+    fn validate_frames(&mut self, data: &[u8], frames_at: usize) -> Result<(), DropReason> {
+        let mut shapes = std::mem::take(&mut self.shapes);
+        shapes.clear();
+        let result = self.validate_frames_with(data, frames_at, &mut shapes);
+        self.shapes = shapes;
+        result
+    }
+
+    /// [`validate_frames`](Self::validate_frames), with `shapes` for the fragments of this
+    /// packet checked so far (the packet may carry several of one message).
+    fn validate_frames_with(
+        &self,
+        data: &[u8],
+        frames_at: usize,
+        shapes: &mut Vec<((u32, u16), Shape)>,
+    ) -> Result<(), DropReason> {
         let over_soft = self.buffered > self.config.receive_buffer;
         let over_hard = self.buffered / 2 > self.config.receive_buffer;
         for frame in FrameIter::new(data, frames_at) {
@@ -81,6 +96,24 @@ impl Session {
             let config = self.channels.config_at(index);
             if payload.len() > config.max_size as usize {
                 return Err(DropReason::MessageTooLarge);
+            }
+            // A fragment the reassembler would refuse must not ride in a packet that is then
+            // acknowledged: the sender would count it delivered, and a reliable channel would
+            // wait for it forever.
+            if let Some(info) = frame.fragment
+                && self.recv[index].verdict(frame.msg_seq) == Verdict::Fresh
+            {
+                let key = (index as u32, frame.msg_seq);
+                let pending = shapes.iter().find(|(k, _)| *k == key).map(|(_, shape)| *shape);
+                let max = config.max_size as usize;
+                let shape = self
+                    .reassembler
+                    .check(key, info, payload.len(), max, pending)
+                    .ok_or(DropReason::BadFragment)?;
+                match shapes.iter_mut().find(|(k, _)| *k == key) {
+                    Some(entry) => entry.1 = shape,
+                    None => shapes.push((key, shape)),
+                }
             }
             if over_soft && config.reliability == Reliability::Reliable {
                 let recv = &self.recv[index];

@@ -73,7 +73,8 @@ impl Session {
         let ack_due = self.received.owes_acks()
             && (self.ack_pending >= ACK_IMMEDIATELY_AFTER
                 || self.ack_deadline.is_some_and(|d| d <= now));
-        let keepalive_due = now >= self.last_sent + self.config.keepalive_interval;
+        let keepalive_due =
+            self.keepalive_requested || now >= self.last_sent + self.config.keepalive_interval;
         if !has_data && !ack_due && !keepalive_due {
             return false;
         }
@@ -111,7 +112,24 @@ impl Session {
         true
     }
 
+    /// Reserves the next packet number for a packet the session does not write (a sealed
+    /// close): the session's own packets go on numbering after it, so every packet of this
+    /// side has its own number.
+    pub fn take_packet_number(&mut self) -> u16 {
+        let seq = self.next_seq;
+        self.next_seq = seq.wrapping_add(1);
+        seq
+    }
+
+    /// Makes the next [`poll_transmit`](Self::poll_transmit) send a data packet even if there
+    /// is nothing to say (a keep-alive, which the peer acknowledges): how a side makes itself
+    /// heard at once, e.g. to confirm a handshake.
+    pub fn request_keepalive(&mut self) {
+        self.keepalive_requested = true;
+    }
+
     fn finish_transmit(&mut self, now: Instant, len: usize, carries_current_acks: bool) {
+        self.keepalive_requested = false;
         self.next_seq = self.next_seq.wrapping_add(1);
         self.last_sent = now;
         if carries_current_acks {

@@ -30,6 +30,11 @@ impl ReasonCode {
     pub const SHUTTING_DOWN: ReasonCode = ReasonCode(7);
     /// `8`: the peer broke the protocol and was disconnected.
     pub const PROTOCOL_VIOLATION: ReasonCode = ReasonCode(8);
+    /// `9`: one side is secure and the other insecure; the data says which the listener is.
+    pub const SECURITY_MISMATCH: ReasonCode = ReasonCode(9);
+    /// `10`: the listener's accept policy refused this client (its key is not allowed, its
+    /// ticket is invalid…); the data says why.
+    pub const UNAUTHORIZED: ReasonCode = ReasonCode(10);
     /// The first code the application may use; see [`ReasonCode::application`].
     pub const APPLICATION_START: u16 = 0x8000;
 
@@ -58,6 +63,8 @@ impl ReasonCode {
             6 => "not accepting",
             7 => "shutting down",
             8 => "protocol violation",
+            9 => "security mismatch",
+            10 => "unauthorized",
             _ => return None,
         })
     }

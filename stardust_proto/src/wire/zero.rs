@@ -1,35 +1,38 @@
-//! Zero messages: the connection protocol's datagrams, and their JSON codec.
+//! Zero messages: the handshake's datagrams, and their JSON codec.
 //!
 //! A zero message is a whole datagram: the three bytes `00 00 00`, then one UTF-8 JSON
-//! object whose numeric `"type"` field says what it is, then optional ASCII-space padding
-//! (JSON allows trailing whitespace, so any JSON parser reads a padded message as is).
-//! `docs/PROTOCOL.md`, section 2, is the normative description.
+//! object whose numeric `"type"` member says what it is, then optional JSON whitespace
+//! (Stardust pads requests with spaces). Binary members (Noise messages, cookies, keys) are
+//! standard base64 strings. `docs/PROTOCOL.md`, section 2, is the normative description.
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::reason::ReasonCode;
 
-/// The three bytes that start every zero message (and no game datagram).
+/// The three bytes that start every zero message (and no packet).
 pub const ZERO_HEADER: [u8; 3] = [0, 0, 0];
 
 /// The smallest connection request a listener answers, in bytes, header and padding included.
 ///
-/// Requests are padded with spaces up to this size, and every reply is at most as large as the
-/// request it answers, so a listener can never be used to amplify traffic toward a spoofed address.
+/// Requests are padded up to this size, and every reply is at most as large as the request it
+/// answers, so a listener can never be used to amplify traffic toward a spoofed address.
 /// 1200 bytes also proves that the path carries datagrams of the default MTU.
 pub const REQUEST_MIN_SIZE: usize = 1200;
 
-/// The largest zero message anyone accepts, in bytes; longer ones are dropped as oversized.
-pub const ZERO_MAX_SIZE: usize = 2048;
+/// The largest zero message anyone reads, in bytes: the largest UDP payload of an unfragmented
+/// IPv4 datagram on an Ethernet path. Longer ones are dropped as oversized.
+pub const ZERO_MAX_SIZE: usize = 1472;
 
-/// Whether `datagram` is a zero message (starts with `00 00 00`) rather than game traffic.
+/// Whether `datagram` is a zero message (starts with `00 00 00`) rather than a packet.
 pub fn is_zero_message(datagram: &[u8]) -> bool {
     datagram.starts_with(&ZERO_HEADER)
 }
 
 /// Type `0`, connecting side → listen port: "let me in".
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
     /// Which transport the client speaks (e.g. Stardust over UDP); must equal the listener's.
     pub transport_id: u64,
@@ -37,40 +40,112 @@ pub struct Request {
     pub transport_version: u32,
     /// The client's protocol hash; must equal the listener's.
     pub protocol_hash: u64,
-    /// The client's first game-packet sequence number; also names this connection attempt.
-    pub seq: u16,
+    /// Names this connection attempt: random, echoed by every reply, so a reply to another
+    /// attempt, or from someone who never saw the request, is recognised.
+    pub id: u64,
+    /// Secure or insecure, and what that mode carries.
+    pub mode: RequestMode,
 }
 
-/// Type `1`, listen port → connecting side: "you are in, talk to `port` from now on".
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a request carries besides its identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestMode {
+    /// `"secure": true`. Without `noise` the request only asks for a cookie and the
+    /// listener's key (a `retry`); with it, it is the first Noise handshake message.
+    Secure {
+        /// The first Noise message (`IK`: `e, es, s, ss`), or `None`.
+        noise: Option<Vec<u8>>,
+        /// The cookie the listener's last `retry` gave this address, or `None`.
+        cookie: Option<Vec<u8>>,
+    },
+    /// `"secure": false`: no encryption, no authentication. `seq` is the client's first
+    /// packet number.
+    Insecure {
+        /// The client's first packet number.
+        seq: u16,
+    },
+}
+
+/// Type `1`, listen port → connecting side: "you are in".
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Accepted {
-    /// The `seq` of the request this answers, so a late reply to an older attempt is recognised.
-    pub ack: u16,
-    /// The listener's first game-packet sequence number.
-    pub seq: u16,
-    /// The listener's UDP port that carries this connection's game traffic.
-    pub port: u16,
+    /// The `id` of the request this answers.
+    pub id: u64,
+    /// What the listener says, by mode.
+    pub body: AcceptedBody,
+}
+
+/// The body of an `accepted`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AcceptedBody {
+    /// The second Noise message (`IK`: `e, ee, se`), whose encrypted payload names the data
+    /// port, the connection id and the reset token.
+    Secure {
+        /// The Noise message.
+        noise: Vec<u8>,
+    },
+    /// An insecure connection: the listener's first packet number and data port.
+    Insecure {
+        /// The listener's first packet number.
+        seq: u16,
+        /// The listener's port that carries this connection's packets.
+        port: u16,
+    },
 }
 
 /// Type `2`, listen port → connecting side: "you may not connect".
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rejected {
-    /// The `seq` of the request this answers; `None` when the request was unreadable.
+    /// The `id` of the request this answers; `None` when the request was unreadable.
+    pub id: Option<u64>,
+    /// A version-1 request's `seq`, echoed as `ack` so that a version-1 client reads the
+    /// refusal; `None` otherwise.
     pub ack: Option<u16>,
-    /// Why; see [`ReasonCode`].
-    pub code: ReasonCode,
-    /// Free-form detail (`null` when none). Dropped to `null` when it would make the reply
-    /// larger than the request.
-    pub data: Value,
+    /// Why, in the clear or sealed in a Noise message.
+    pub body: RejectedBody,
 }
 
-/// Type `3`, either side → the other, on an established connection: "I am leaving".
+/// The body of a `rejected`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RejectedBody {
+    /// In the clear: only for what the listener decides before the handshake (see
+    /// `docs/PROTOCOL.md` 2.4); the echoed `id` shows the sender saw the request.
+    Plain {
+        /// Why; see [`ReasonCode`].
+        code: ReasonCode,
+        /// Free-form detail (`null` when none). Dropped to `null` when it would make the
+        /// reply larger than the request.
+        data: Value,
+    },
+    /// The second Noise message, whose encrypted payload is `{"code": …, "data": …}`:
+    /// authenticated by the listener's static key.
+    Sealed {
+        /// The Noise message.
+        noise: Vec<u8>,
+    },
+}
+
+/// Type `3`, either side → the other, on an insecure connection only: "I am leaving". (A
+/// secure connection closes with a sealed packet.)
 #[derive(Debug, Clone, PartialEq)]
 pub struct Close {
     /// Why; [`ReasonCode::CLOSED`] for a normal close.
     pub code: ReasonCode,
     /// Free-form detail (`null` when none). Dropped to `null` when it would not fit the MTU.
     pub data: Value,
+}
+
+/// Type `4`, listen port → connecting side: "prove you receive at your address: ask again
+/// with this cookie", with the listener's static key for a client that does not know it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Retry {
+    /// The `id` of the request this answers.
+    pub id: u64,
+    /// The cookie to echo.
+    pub cookie: Vec<u8>,
+    /// The listener's static public key. Unauthenticated: a client that pinned a key checks
+    /// it against this one; a client that did not trusts it (encryption without pinning).
+    pub key: [u8; 32],
 }
 
 /// One decoded zero message.
@@ -84,14 +159,16 @@ pub enum ZeroMessage {
     Rejected(Rejected),
     /// Type `3`.
     Close(Close),
+    /// Type `4`.
+    Retry(Retry),
 }
 
 /// Why bytes are not a zero message. Every case is a reason to drop the datagram, never to panic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ZeroDecodeError {
-    /// The datagram does not start with `00 00 00`; route it to the game-packet decoder instead.
-    #[error("the datagram does not start with 00 00 00; decode it as a game packet")]
+    /// The datagram does not start with `00 00 00`; route it to the packet decoder instead.
+    #[error("the datagram does not start with 00 00 00; decode it as a packet")]
     NotZero,
     /// The datagram is longer than [`ZERO_MAX_SIZE`].
     #[error("zero message longer than {ZERO_MAX_SIZE} bytes; send smaller messages")]
@@ -100,24 +177,25 @@ pub enum ZeroDecodeError {
     #[error("zero message truncated in the middle of its JSON; send the whole message")]
     Truncated,
     /// Not valid UTF-8 JSON, or something other than whitespace follows the object.
-    #[error("zero message is not valid JSON; send one UTF-8 JSON object, padded with spaces only")]
+    #[error("zero message is not valid JSON; send one UTF-8 JSON object, padded with spaces")]
     BadJson,
-    /// Valid JSON, but a field is missing, has the wrong type, or is out of range.
-    #[error("zero message has a missing or mistyped field; check the field table in PROTOCOL.md")]
+    /// Valid JSON, but a member is missing, duplicated, of the wrong type, or out of range.
+    #[error("zero message has a missing or mistyped member; check the tables in PROTOCOL.md")]
     WrongFields,
     /// A `"type"` this version does not know.
-    #[error("zero message type {0} is unknown; types 0 to 3 exist")]
+    #[error("zero message type {0} is unknown; types 0 to 4 exist")]
     UnknownType(u64),
 }
 
 impl ZeroMessage {
-    /// The value of the `"type"` field.
+    /// The value of the `"type"` member.
     pub fn type_code(&self) -> u8 {
         match self {
             ZeroMessage::Request(_) => 0,
             ZeroMessage::Accepted(_) => 1,
             ZeroMessage::Rejected(_) => 2,
             ZeroMessage::Close(_) => 3,
+            ZeroMessage::Retry(_) => 4,
         }
     }
 
@@ -127,10 +205,11 @@ impl ZeroMessage {
         buf.clear();
         buf.extend_from_slice(&ZERO_HEADER);
         let written = match self {
-            ZeroMessage::Request(r) => serde_json::to_writer(&mut *buf, &RequestWire::from(*r)),
-            ZeroMessage::Accepted(a) => serde_json::to_writer(&mut *buf, &AcceptedWire::from(*a)),
+            ZeroMessage::Request(r) => serde_json::to_writer(&mut *buf, &RequestWire::from(r)),
+            ZeroMessage::Accepted(a) => serde_json::to_writer(&mut *buf, &AcceptedWire::from(a)),
             ZeroMessage::Rejected(r) => serde_json::to_writer(&mut *buf, &RejectedWire::from(r)),
             ZeroMessage::Close(c) => serde_json::to_writer(&mut *buf, &CloseWire::from(c)),
+            ZeroMessage::Retry(r) => serde_json::to_writer(&mut *buf, &RetryWire::from(r)),
         };
         if written.is_err() {
             // Unreachable: these structs and `Value` always serialise (string keys, finite
@@ -147,16 +226,18 @@ impl ZeroMessage {
     }
 
     /// Like [`encode`](Self::encode), but keeps the datagram within `limit` bytes by replacing a
-    /// `rejected` or `close` message's `data` with `null` when needed. Returns whether the result
-    /// fits; `false` means even the message without data is too large (the caller must not send it).
+    /// plain `rejected` or `close` message's `data` with `null` when needed. Returns whether the
+    /// result fits; `false` means even the message without data is too large (the caller must
+    /// not send it).
     pub fn encode_within(&self, limit: usize, buf: &mut Vec<u8>) -> bool {
         self.encode(buf);
         if buf.len() <= limit {
             return true;
         }
         let stripped = match self {
-            ZeroMessage::Rejected(r) => {
-                ZeroMessage::Rejected(Rejected { data: Value::Null, ..r.clone() })
+            ZeroMessage::Rejected(Rejected { id, ack, body: RejectedBody::Plain { code, .. } }) => {
+                let body = RejectedBody::Plain { code: *code, data: Value::Null };
+                ZeroMessage::Rejected(Rejected { id: *id, ack: *ack, body })
             }
             ZeroMessage::Close(c) => ZeroMessage::Close(Close { data: Value::Null, ..c.clone() }),
             _ => return false,
@@ -167,22 +248,58 @@ impl ZeroMessage {
 
     /// Reads a zero message from a whole datagram.
     pub fn decode(datagram: &[u8]) -> Result<ZeroMessage, ZeroDecodeError> {
-        if !is_zero_message(datagram) {
-            return Err(ZeroDecodeError::NotZero);
-        }
-        if datagram.len() > ZERO_MAX_SIZE {
-            return Err(ZeroDecodeError::Oversized);
-        }
-        let json = &datagram[ZERO_HEADER.len()..];
+        let json = json_of(datagram)?;
         let probe: TypeProbe = parse(json)?;
         Ok(match probe.kind {
-            0 => ZeroMessage::Request(parse::<RequestWire>(json)?.into()),
-            1 => ZeroMessage::Accepted(parse::<AcceptedWire>(json)?.into()),
-            2 => ZeroMessage::Rejected(parse::<RejectedWire>(json)?.into()),
+            0 => ZeroMessage::Request(parse::<RequestWire>(json)?.try_into()?),
+            1 => ZeroMessage::Accepted(parse::<AcceptedWire>(json)?.try_into()?),
+            2 => ZeroMessage::Rejected(parse::<RejectedWire>(json)?.try_into()?),
             3 => ZeroMessage::Close(parse::<CloseWire>(json)?.into()),
+            4 => ZeroMessage::Retry(parse::<RetryWire>(json)?.try_into()?),
             other => return Err(ZeroDecodeError::UnknownType(other)),
         })
     }
+}
+
+/// What a listener reads of a request before deciding anything: its version and the
+/// attempt it names (a version-1 request names it `seq`), so that even a request of another
+/// version gets a refusal its sender can match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestProbe {
+    /// The `"version"` member, if it is a `u32`.
+    pub version: Option<u32>,
+    /// The `"id"` member, if it is a `u64`.
+    pub id: Option<u64>,
+    /// The `"seq"` member, if it is a `u16` (how version 1 named an attempt).
+    pub seq: Option<u16>,
+}
+
+impl RequestProbe {
+    /// Reads the probe of a request, whatever its version; `None` if the datagram is not a
+    /// readable JSON object of type 0.
+    pub fn read(datagram: &[u8]) -> Option<RequestProbe> {
+        let json = json_of(datagram).ok()?;
+        let wire: ProbeWire = serde_json::from_slice(json).ok()?;
+        (wire.kind == 0).then_some(RequestProbe {
+            version: wire.version,
+            id: wire.id,
+            seq: wire.seq,
+        })
+    }
+}
+
+/// The JSON text of a zero message: header checked, size checked, UTF-8 checked (every byte,
+/// including members that will be ignored).
+fn json_of(datagram: &[u8]) -> Result<&[u8], ZeroDecodeError> {
+    if !is_zero_message(datagram) {
+        return Err(ZeroDecodeError::NotZero);
+    }
+    if datagram.len() > ZERO_MAX_SIZE {
+        return Err(ZeroDecodeError::Oversized);
+    }
+    let json = &datagram[ZERO_HEADER.len()..];
+    std::str::from_utf8(json).map_err(|_| ZeroDecodeError::BadJson)?;
+    Ok(json)
 }
 
 fn parse<'a, T: Deserialize<'a>>(json: &'a [u8]) -> Result<T, ZeroDecodeError> {
@@ -195,14 +312,35 @@ fn parse<'a, T: Deserialize<'a>>(json: &'a [u8]) -> Result<T, ZeroDecodeError> {
     })
 }
 
+fn b64(bytes: &[u8]) -> String {
+    BASE64.encode(bytes)
+}
+
+fn unb64(text: &str) -> Result<Vec<u8>, ZeroDecodeError> {
+    BASE64.decode(text).map_err(|_| ZeroDecodeError::WrongFields)
+}
+
 // The wire structs: field order here is the order on the wire (serde keeps declaration order),
-// which makes the encoding deterministic and the hex examples in PROTOCOL.md reproducible.
-// Unknown fields are ignored on decode, so a later version may add fields.
+// which makes the encoding deterministic and the examples in PROTOCOL.md reproducible.
+// Unknown members are ignored on decode, so a later version may add members; a listed member
+// that appears twice is an error (serde's `duplicate field`).
 
 #[derive(Deserialize)]
 struct TypeProbe {
     #[serde(rename = "type")]
     kind: u64,
+}
+
+#[derive(Deserialize)]
+struct ProbeWire {
+    #[serde(rename = "type")]
+    kind: u64,
+    #[serde(default)]
+    version: Option<u32>,
+    #[serde(default)]
+    id: Option<u64>,
+    #[serde(default)]
+    seq: Option<u16>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -212,16 +350,27 @@ struct RequestWire {
     transport: u64,
     version: u32,
     hash: u64,
-    seq: u16,
+    id: u64,
+    secure: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    seq: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    noise: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cookie: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
 struct AcceptedWire {
     #[serde(rename = "type")]
     kind: u8,
-    ack: u16,
-    seq: u16,
-    port: u16,
+    id: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    noise: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    seq: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    port: Option<u16>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -229,10 +378,15 @@ struct RejectedWire {
     #[serde(rename = "type")]
     kind: u8,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    id: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     ack: Option<u16>,
-    code: u16,
-    #[serde(default)]
-    data: Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    noise: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    code: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    data: Option<Value>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -244,50 +398,108 @@ struct CloseWire {
     data: Value,
 }
 
-impl From<Request> for RequestWire {
-    fn from(r: Request) -> Self {
+#[derive(Serialize, Deserialize)]
+struct RetryWire {
+    #[serde(rename = "type")]
+    kind: u8,
+    id: u64,
+    cookie: String,
+    key: String,
+}
+
+impl From<&Request> for RequestWire {
+    fn from(r: &Request) -> Self {
+        let (secure, seq, noise, cookie) = match &r.mode {
+            RequestMode::Secure { noise, cookie } => {
+                (true, None, noise.as_deref().map(b64), cookie.as_deref().map(b64))
+            }
+            RequestMode::Insecure { seq } => (false, Some(*seq), None, None),
+        };
         RequestWire {
             kind: 0,
             transport: r.transport_id,
             version: r.transport_version,
             hash: r.protocol_hash,
-            seq: r.seq,
+            id: r.id,
+            secure,
+            seq,
+            noise,
+            cookie,
         }
     }
 }
 
-impl From<RequestWire> for Request {
-    fn from(w: RequestWire) -> Self {
-        Request {
+impl TryFrom<RequestWire> for Request {
+    type Error = ZeroDecodeError;
+
+    fn try_from(w: RequestWire) -> Result<Self, ZeroDecodeError> {
+        let mode = match (w.secure, w.seq) {
+            (true, None) => RequestMode::Secure {
+                noise: w.noise.as_deref().map(unb64).transpose()?,
+                cookie: w.cookie.as_deref().map(unb64).transpose()?,
+            },
+            (false, Some(seq)) if w.noise.is_none() && w.cookie.is_none() => {
+                RequestMode::Insecure { seq }
+            }
+            _ => return Err(ZeroDecodeError::WrongFields),
+        };
+        Ok(Request {
             transport_id: w.transport,
             transport_version: w.version,
             protocol_hash: w.hash,
-            seq: w.seq,
-        }
+            id: w.id,
+            mode,
+        })
     }
 }
 
-impl From<Accepted> for AcceptedWire {
-    fn from(a: Accepted) -> Self {
-        AcceptedWire { kind: 1, ack: a.ack, seq: a.seq, port: a.port }
+impl From<&Accepted> for AcceptedWire {
+    fn from(a: &Accepted) -> Self {
+        let (noise, seq, port) = match &a.body {
+            AcceptedBody::Secure { noise } => (Some(b64(noise)), None, None),
+            AcceptedBody::Insecure { seq, port } => (None, Some(*seq), Some(*port)),
+        };
+        AcceptedWire { kind: 1, id: a.id, noise, seq, port }
     }
 }
 
-impl From<AcceptedWire> for Accepted {
-    fn from(w: AcceptedWire) -> Self {
-        Accepted { ack: w.ack, seq: w.seq, port: w.port }
+impl TryFrom<AcceptedWire> for Accepted {
+    type Error = ZeroDecodeError;
+
+    fn try_from(w: AcceptedWire) -> Result<Self, ZeroDecodeError> {
+        let body = match (w.noise, w.seq, w.port) {
+            (Some(noise), None, None) => AcceptedBody::Secure { noise: unb64(&noise)? },
+            (None, Some(seq), Some(port)) => AcceptedBody::Insecure { seq, port },
+            _ => return Err(ZeroDecodeError::WrongFields),
+        };
+        Ok(Accepted { id: w.id, body })
     }
 }
 
 impl From<&Rejected> for RejectedWire {
     fn from(r: &Rejected) -> Self {
-        RejectedWire { kind: 2, ack: r.ack, code: r.code.0, data: r.data.clone() }
+        let (noise, code, data) = match &r.body {
+            RejectedBody::Plain { code, data } => (None, Some(code.0), Some(data.clone())),
+            RejectedBody::Sealed { noise } => (Some(b64(noise)), None, None),
+        };
+        RejectedWire { kind: 2, id: r.id, ack: r.ack, noise, code, data }
     }
 }
 
-impl From<RejectedWire> for Rejected {
-    fn from(w: RejectedWire) -> Self {
-        Rejected { ack: w.ack, code: ReasonCode(w.code), data: w.data }
+impl TryFrom<RejectedWire> for Rejected {
+    type Error = ZeroDecodeError;
+
+    fn try_from(w: RejectedWire) -> Result<Self, ZeroDecodeError> {
+        let body = match (w.noise, w.code) {
+            (Some(noise), None) if w.data.is_none() => {
+                RejectedBody::Sealed { noise: unb64(&noise)? }
+            }
+            (None, Some(code)) => {
+                RejectedBody::Plain { code: ReasonCode(code), data: w.data.unwrap_or(Value::Null) }
+            }
+            _ => return Err(ZeroDecodeError::WrongFields),
+        };
+        Ok(Rejected { id: w.id, ack: w.ack, body })
     }
 }
 
@@ -303,6 +515,21 @@ impl From<CloseWire> for Close {
     }
 }
 
+impl From<&Retry> for RetryWire {
+    fn from(r: &Retry) -> Self {
+        RetryWire { kind: 4, id: r.id, cookie: b64(&r.cookie), key: b64(&r.key) }
+    }
+}
+
+impl TryFrom<RetryWire> for Retry {
+    type Error = ZeroDecodeError;
+
+    fn try_from(w: RetryWire) -> Result<Self, ZeroDecodeError> {
+        let key = unb64(&w.key)?.try_into().map_err(|_| ZeroDecodeError::WrongFields)?;
+        Ok(Retry { id: w.id, cookie: unb64(&w.cookie)?, key })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -313,28 +540,52 @@ mod tests {
         assert_eq!(ZeroMessage::decode(&buf), Ok(msg));
     }
 
+    fn secure_request(noise: Option<Vec<u8>>, cookie: Option<Vec<u8>>) -> Request {
+        Request {
+            transport_id: u64::MAX,
+            transport_version: 2,
+            protocol_hash: 0x9b1c_0e55_d2a4_f7e0,
+            id: u64::MAX - 1,
+            mode: RequestMode::Secure { noise, cookie },
+        }
+    }
+
     #[test]
     fn every_type_round_trips() {
-        round_trip(ZeroMessage::Request(Request {
-            transport_id: u64::MAX,
-            transport_version: 7,
-            protocol_hash: 0x9b1c_0e55_d2a4_f7e0,
-            seq: 65535,
+        round_trip(ZeroMessage::Request(secure_request(None, None)));
+        round_trip(ZeroMessage::Request(secure_request(Some(vec![1; 96]), Some(vec![2; 16]))));
+        let insecure =
+            Request { mode: RequestMode::Insecure { seq: 7 }, ..secure_request(None, None) };
+        round_trip(ZeroMessage::Request(insecure));
+        round_trip(ZeroMessage::Accepted(Accepted {
+            id: 1,
+            body: AcceptedBody::Secure { noise: vec![3; 80] },
         }));
-        round_trip(ZeroMessage::Accepted(Accepted { ack: 1, seq: 2, port: 40001 }));
+        round_trip(ZeroMessage::Accepted(Accepted {
+            id: 1,
+            body: AcceptedBody::Insecure { seq: 2, port: 40001 },
+        }));
         round_trip(ZeroMessage::Rejected(Rejected {
+            id: None,
+            ack: Some(9),
+            body: RejectedBody::Plain {
+                code: ReasonCode::FULL,
+                data: serde_json::json!({"retry_in_s": 30}),
+            },
+        }));
+        round_trip(ZeroMessage::Rejected(Rejected {
+            id: Some(5),
             ack: None,
-            code: ReasonCode::FULL,
-            data: serde_json::json!({"retry_in_s": 30}),
+            body: RejectedBody::Sealed { noise: vec![4; 70] },
         }));
         round_trip(ZeroMessage::Close(Close { code: ReasonCode::CLOSED, data: Value::Null }));
+        round_trip(ZeroMessage::Retry(Retry { id: 6, cookie: vec![5; 16], key: [6; 32] }));
     }
 
     #[test]
     fn requests_are_padded_with_spaces_to_the_minimum() {
         let mut buf = Vec::new();
-        let request = Request { transport_id: 1, transport_version: 1, protocol_hash: 1, seq: 1 };
-        ZeroMessage::Request(request).encode(&mut buf);
+        ZeroMessage::Request(secure_request(None, None)).encode(&mut buf);
         assert_eq!(buf.len(), REQUEST_MIN_SIZE);
         assert_eq!(buf.last(), Some(&b' '));
     }
@@ -343,14 +594,32 @@ mod tests {
     fn bad_input_is_classified() {
         assert_eq!(ZeroMessage::decode(b"\0\0\0{\"type\":0"), Err(ZeroDecodeError::Truncated));
         assert_eq!(ZeroMessage::decode(b"\0\0\0{type:0}"), Err(ZeroDecodeError::BadJson));
-        assert_eq!(ZeroMessage::decode(b"\0\0\0{\"type\":1} x"), Err(ZeroDecodeError::BadJson));
         assert_eq!(
-            ZeroMessage::decode(b"\0\0\0{\"type\":1,\"ack\":1,\"seq\":\"2\",\"port\":3}"),
+            ZeroMessage::decode(b"\0\0\0{\"type\":3,\"code\":1} x"),
+            Err(ZeroDecodeError::BadJson)
+        );
+        assert_eq!(
+            ZeroMessage::decode(b"\0\0\0{\"type\":1,\"id\":1,\"seq\":\"2\",\"port\":3}"),
             Err(ZeroDecodeError::WrongFields)
         );
         assert_eq!(
-            ZeroMessage::decode(b"\0\0\0{\"type\":1,\"ack\":1,\"seq\":70000,\"port\":3}"),
+            ZeroMessage::decode(b"\0\0\0{\"type\":1,\"id\":1,\"seq\":70000,\"port\":3}"),
             Err(ZeroDecodeError::WrongFields)
+        );
+        assert_eq!(
+            ZeroMessage::decode(b"\0\0\0{\"type\":3,\"code\":1,\"code\":2}"),
+            Err(ZeroDecodeError::WrongFields),
+            "a listed member twice"
+        );
+        assert_eq!(
+            ZeroMessage::decode(b"\0\0\0{\"type\":3,\"code\":1,\"x\":\"\xff\"}"),
+            Err(ZeroDecodeError::BadJson),
+            "invalid UTF-8, even in an ignored member"
+        );
+        assert_eq!(
+            ZeroMessage::decode(b"\0\0\0{\"type\":4,\"id\":1,\"cookie\":\"!!\",\"key\":\"\"}"),
+            Err(ZeroDecodeError::WrongFields),
+            "bad base64"
         );
         assert_eq!(ZeroMessage::decode(b"\0\0\0[]"), Err(ZeroDecodeError::WrongFields));
         assert_eq!(
@@ -358,78 +627,36 @@ mod tests {
             Err(ZeroDecodeError::UnknownType(9))
         );
         assert_eq!(ZeroMessage::decode(b"\0\0"), Err(ZeroDecodeError::NotZero));
-        assert_eq!(ZeroMessage::decode(b"\x01\0\0{}"), Err(ZeroDecodeError::NotZero));
         let mut long = b"\0\0\0{\"type\":3,\"code\":0}".to_vec();
         long.resize(ZERO_MAX_SIZE + 1, b' ');
         assert_eq!(ZeroMessage::decode(&long), Err(ZeroDecodeError::Oversized));
+        assert_eq!(
+            ZeroMessage::decode(b"\0\0\0{\"type\":3,\"code\":0}\t\r\n "),
+            Ok(ZeroMessage::Close(Close { code: ReasonCode::CLOSED, data: Value::Null })),
+            "any JSON whitespace may pad"
+        );
     }
 
-    /// The worked examples of docs/PROTOCOL.md, section 2.7, byte for byte.
     #[test]
-    fn protocol_md_examples_are_exact() {
-        let mut buf = Vec::new();
-        let request = Request {
-            transport_id: 1,
-            transport_version: 1,
-            protocol_hash: 0x9b1c_0e55_d2a4_f7e0,
-            seq: 0x1234,
-        };
-        ZeroMessage::Request(request).encode(&mut buf);
-        let json =
-            br#"{"type":0,"transport":1,"version":1,"hash":11176824136995764192,"seq":4660}"#;
-        assert_eq!(&buf[..3], &ZERO_HEADER);
-        assert_eq!(&buf[3..3 + json.len()], json);
-        assert_eq!(3 + json.len(), 78);
-        assert!(buf[78..].iter().all(|&b| b == b' '));
-        assert_eq!(buf.len(), 1200);
-
-        let cases: [(ZeroMessage, &[u8]); 4] = [
-            (
-                ZeroMessage::Accepted(Accepted { ack: 4660, seq: 22136, port: 40001 }),
-                br#"{"type":1,"ack":4660,"seq":22136,"port":40001}"#,
-            ),
-            (
-                ZeroMessage::Rejected(Rejected {
-                    ack: Some(4660),
-                    code: ReasonCode::PROTOCOL_HASH_MISMATCH,
-                    data: serde_json::json!({"hash": 0x0123_4567_89ab_cdef_u64}),
-                }),
-                br#"{"type":2,"ack":4660,"code":4,"data":{"hash":81985529216486895}}"#,
-            ),
-            (
-                ZeroMessage::Close(Close { code: ReasonCode::CLOSED, data: Value::Null }),
-                br#"{"type":3,"code":0,"data":null}"#,
-            ),
-            (
-                ZeroMessage::Close(Close {
-                    code: ReasonCode::application(1).unwrap(),
-                    data: serde_json::json!({"msg": "kicked"}),
-                }),
-                br#"{"type":3,"code":32769,"data":{"msg":"kicked"}}"#,
-            ),
-        ];
-        for (message, json) in cases {
-            message.encode(&mut buf);
-            assert_eq!(&buf[..3], &ZERO_HEADER);
-            assert_eq!(&buf[3..], json);
-        }
-        assert_eq!(buf.len(), 50);
+    fn a_request_of_another_version_is_still_probed() {
+        let v1 = b"\0\0\0{\"type\":0,\"transport\":1,\"version\":1,\"hash\":2,\"seq\":4660}";
+        assert_eq!(ZeroMessage::decode(v1), Err(ZeroDecodeError::WrongFields));
+        let probe = RequestProbe::read(v1).unwrap();
+        assert_eq!((probe.version, probe.id, probe.seq), (Some(1), None, Some(4660)));
+        assert_eq!(RequestProbe::read(b"\0\0\0{\"type\":3,\"code\":0}"), None);
     }
 
     #[test]
     fn encode_within_drops_data_that_does_not_fit() {
         let big = Value::String("x".repeat(2000));
-        let msg =
-            ZeroMessage::Rejected(Rejected { ack: Some(3), code: ReasonCode::FULL, data: big });
+        let body = RejectedBody::Plain { code: ReasonCode::FULL, data: big };
+        let msg = ZeroMessage::Rejected(Rejected { id: Some(3), ack: None, body });
         let mut buf = Vec::new();
         assert!(msg.encode_within(REQUEST_MIN_SIZE, &mut buf));
+        let body = RejectedBody::Plain { code: ReasonCode::FULL, data: Value::Null };
         assert_eq!(
             ZeroMessage::decode(&buf),
-            Ok(ZeroMessage::Rejected(Rejected {
-                ack: Some(3),
-                code: ReasonCode::FULL,
-                data: Value::Null
-            }))
+            Ok(ZeroMessage::Rejected(Rejected { id: Some(3), ack: None, body }))
         );
     }
 }

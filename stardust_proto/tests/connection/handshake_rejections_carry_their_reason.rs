@@ -1,103 +1,141 @@
-//! Each listener check rejects with its own reason code: transport, version, door closed, full,
-//! and application rejections with data.
+//! Each listener check refuses with its own reason code, and the connecting side ends with
+//! it: transport, version and security mode (in the clear, echoing the attempt's id), door
+//! closed and full, protocol hash and the application's refusals (sealed in the handshake, so
+//! only the pinned listener can send them), data kept when it fits and dropped when not.
 
 use std::net::SocketAddr;
+use std::time::Instant;
 
+use crate::conn_pair::{
+    PROTOCOL_HASH, channels, endpoint, endpoint_config, exchange, insecure_params, secure_params,
+};
 use serde_json::{Value, json};
-use stardust_proto::zero::{REQUEST_MIN_SIZE, Rejected, Request, ZeroMessage};
-use stardust_proto::{Endpoint, EndpointConfig, Handled, ReasonCode};
-
-fn config() -> EndpointConfig {
-    EndpointConfig {
-        transport_id: 10,
-        transport_version: 2,
-        protocol_hash: 30,
-        max_peers: 1,
-        accepting: true,
-    }
-}
-
-fn good(seq: u16) -> Request {
-    Request { transport_id: 10, transport_version: 2, protocol_hash: 30, seq }
-}
+use stardust_proto::crypto::SeededEntropy;
+use stardust_proto::zero::REQUEST_MIN_SIZE;
+use stardust_proto::{
+    ConnectParams, Connection, ConnectionConfig, ConnectionEvent, Endpoint, EndpointConfig,
+    ReasonCode,
+};
 
 fn addr(port: u16) -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], port))
 }
 
-fn rejection(endpoint: &mut Endpoint, from: SocketAddr, request: Request) -> Rejected {
-    let mut datagram = Vec::new();
-    ZeroMessage::Request(request).encode(&mut datagram);
-    let mut reply = Vec::new();
-    assert_eq!(endpoint.handle(from, &datagram, &mut reply), Handled::Reply);
-    assert!(reply.len() <= datagram.len());
-    match ZeroMessage::decode(&reply) {
-        Ok(ZeroMessage::Rejected(rejected)) => rejected,
-        other => panic!("expected a rejection, got {other:?}"),
+/// What a client with `params` ends with against `listener`, when the listener decides alone.
+fn refusal(
+    listener: &mut Endpoint,
+    from: SocketAddr,
+    params: ConnectParams,
+) -> (ReasonCode, Value) {
+    let now = Instant::now();
+    let mut entropy = SeededEntropy::from_u64(u64::from(from.port()));
+    let mut client =
+        Connection::connect(ConnectionConfig::default(), channels(), params, &mut entropy, now);
+    assert!(exchange(listener, &mut client, now, from).is_none(), "the listener offered it");
+    match client.poll_event() {
+        Some(ConnectionEvent::Rejected { code, data }) => (code, data),
+        other => panic!("expected a refusal, got {other:?}"),
     }
 }
 
+fn config() -> EndpointConfig {
+    EndpointConfig { max_peers: 1, ..endpoint_config() }
+}
+
 #[test]
-fn transport_version_and_hash_are_checked_in_order() {
-    let mut endpoint = Endpoint::new(config());
-    let all_wrong = Request { transport_id: 11, transport_version: 3, protocol_hash: 31, seq: 1 };
-    assert_eq!(rejection(&mut endpoint, addr(1), all_wrong).code, ReasonCode::UNKNOWN_TRANSPORT);
-    let r = Request { transport_version: 3, protocol_hash: 31, ..good(2) };
-    let rejected = rejection(&mut endpoint, addr(1), r);
-    assert_eq!(rejected.code, ReasonCode::INCOMPATIBLE_VERSION);
-    assert_eq!(rejected.data, json!({"version": 2}));
-    let r = Request { protocol_hash: 31, ..good(3) };
-    let rejected = rejection(&mut endpoint, addr(1), r);
-    assert_eq!(rejected.code, ReasonCode::PROTOCOL_HASH_MISMATCH);
-    assert_eq!(rejected.ack, Some(3));
-    assert_eq!(rejected.data, json!({"hash": 30}));
-    assert_eq!(endpoint.peer_count(), 0);
+fn transport_version_and_security_are_checked_in_the_clear() {
+    let now = Instant::now();
+    let mut listener = endpoint(config(), false, now);
+    let wrong = |p: ConnectParams| refusal(&mut endpoint(config(), false, now), addr(1), p);
+    let (code, _) =
+        wrong(ConnectParams { transport_id: 11, transport_version: 3, ..secure_params() });
+    assert_eq!(code, ReasonCode::UNKNOWN_TRANSPORT);
+    let (code, data) = wrong(ConnectParams { transport_version: 3, ..secure_params() });
+    assert_eq!((code, data), (ReasonCode::INCOMPATIBLE_VERSION, json!({"version": 2})));
+    let (code, data) = refusal(&mut listener, addr(2), insecure_params());
+    assert_eq!((code, data), (ReasonCode::SECURITY_MISMATCH, json!({"secure": true})));
+    let mut insecure = endpoint(config(), true, now);
+    let (code, data) = refusal(&mut insecure, addr(3), secure_params());
+    assert_eq!((code, data), (ReasonCode::SECURITY_MISMATCH, json!({"secure": false})));
+    assert_eq!(listener.peer_count() + insecure.peer_count(), 0);
+}
+
+#[test]
+fn a_protocol_hash_mismatch_is_refused_with_the_listeners_hash_sealed() {
+    let now = Instant::now();
+    let mut listener = endpoint(config(), false, now);
+    let mismatched = ConnectParams { protocol_hash: PROTOCOL_HASH ^ 1, ..secure_params() };
+    let (code, data) = refusal(&mut listener, addr(1), mismatched);
+    assert_eq!((code, data), (ReasonCode::PROTOCOL_HASH_MISMATCH, json!({"hash": PROTOCOL_HASH})));
+    let insecure = ConnectParams { protocol_hash: PROTOCOL_HASH ^ 1, ..insecure_params() };
+    let (code, _) = refusal(&mut endpoint(config(), true, now), addr(2), insecure);
+    assert_eq!(code, ReasonCode::PROTOCOL_HASH_MISMATCH);
+    assert_eq!(listener.peer_count(), 0);
 }
 
 #[test]
 fn a_closed_door_and_a_full_house_are_told_apart() {
-    let mut endpoint = Endpoint::new(config());
-    endpoint.set_accepting(false);
-    assert_eq!(rejection(&mut endpoint, addr(1), good(1)).code, ReasonCode::NOT_ACCEPTING);
+    let now = Instant::now();
+    let mut listener = endpoint(config(), false, now);
+    listener.set_accepting(false);
+    assert_eq!(refusal(&mut listener, addr(1), secure_params()).0, ReasonCode::NOT_ACCEPTING);
 
-    endpoint.set_accepting(true);
-    let mut datagram = Vec::new();
-    ZeroMessage::Request(good(1)).encode(&mut datagram);
+    listener.set_accepting(true);
+    let mut entropy = SeededEntropy::from_u64(9);
+    let mut first = Connection::connect(
+        ConnectionConfig::default(),
+        channels(),
+        secure_params(),
+        &mut entropy,
+        now,
+    );
+    let request = exchange(&mut listener, &mut first, now, addr(1)).expect("offered");
     let mut reply = Vec::new();
-    let Handled::Request(request) = endpoint.handle(addr(1), &datagram, &mut reply) else {
-        panic!("a good request from a new peer must be offered to the caller");
-    };
-    endpoint.accept(request, 4000, 77, &mut reply);
-    let rejected = rejection(&mut endpoint, addr(2), good(5));
-    assert_eq!((rejected.code, rejected.data), (ReasonCode::FULL, json!({"max_peers": 1})));
+    let peer = listener.accept(now, request, 4000, &mut reply);
+    let (code, data) = refusal(&mut listener, addr(2), secure_params());
+    assert_eq!((code, data), (ReasonCode::FULL, json!({"max_peers": 1})));
 
-    endpoint.forget(addr(1));
-    let Handled::Request(_) = endpoint.handle(addr(2), &datagram, &mut reply) else {
-        panic!("forgetting a peer frees its slot");
-    };
+    listener.forget(now, peer.record);
+    let mut next = Connection::connect(
+        ConnectionConfig::default(),
+        channels(),
+        secure_params(),
+        &mut entropy,
+        now,
+    );
+    assert!(
+        exchange(&mut listener, &mut next, now, addr(2)).is_some(),
+        "forgetting frees the place"
+    );
 }
 
 #[test]
-fn application_rejection_keeps_data_that_fits_and_drops_data_that_does_not() {
-    let mut endpoint = Endpoint::new(config());
-    let mut datagram = Vec::new();
-    ZeroMessage::Request(good(9)).encode(&mut datagram);
-    let mut reply = Vec::new();
+fn application_refusals_keep_data_that_fits_and_drop_data_that_does_not() {
+    let now = Instant::now();
     let banned = ReasonCode::application(3).unwrap();
-
-    let Handled::Request(request) = endpoint.handle(addr(1), &datagram, &mut reply) else {
-        panic!()
-    };
-    endpoint.reject(request, banned, json!({"until": "tomorrow"}), &mut reply);
-    let Ok(ZeroMessage::Rejected(rejected)) = ZeroMessage::decode(&reply) else { panic!() };
-    assert_eq!((rejected.code, rejected.data), (banned, json!({"until": "tomorrow"})));
-
-    let Handled::Request(request) = endpoint.handle(addr(1), &datagram, &mut reply) else {
-        panic!()
-    };
-    endpoint.reject(request, banned, Value::String("x".repeat(REQUEST_MIN_SIZE)), &mut reply);
-    assert!(reply.len() <= datagram.len(), "a reply larger than its request amplifies");
-    let Ok(ZeroMessage::Rejected(rejected)) = ZeroMessage::decode(&reply) else { panic!() };
-    assert_eq!((rejected.code, rejected.data), (banned, Value::Null));
-    assert_eq!(endpoint.peer_count(), 0);
+    for secure in [true, false] {
+        for (data, expected) in [
+            (json!({"until": "tomorrow"}), json!({"until": "tomorrow"})),
+            (Value::String("x".repeat(REQUEST_MIN_SIZE)), Value::Null),
+        ] {
+            let mut listener = endpoint(config(), !secure, now);
+            let client_params = if secure { secure_params() } else { insecure_params() };
+            let mut entropy = SeededEntropy::from_u64(10);
+            let mut client = Connection::connect(
+                ConnectionConfig::default(),
+                channels(),
+                client_params,
+                &mut entropy,
+                now,
+            );
+            let request = exchange(&mut listener, &mut client, now, addr(1)).expect("offered");
+            let mut reply = Vec::new();
+            listener.reject(request, banned, data, &mut reply);
+            assert!(reply.len() <= REQUEST_MIN_SIZE, "a reply larger than its request amplifies");
+            client.handle_datagram(now, &reply);
+            let event = client.poll_event();
+            assert_eq!(event, Some(ConnectionEvent::Rejected { code: banned, data: expected }));
+            assert_eq!(listener.peer_count(), 0);
+        }
+    }
 }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::conn_pair::{PROTOCOL_HASH, Pair, endpoint_config, request};
+use crate::conn_pair::{PROTOCOL_HASH, Pair, endpoint_config, secure_params};
 use crate::netsim::{LinkConfig, NetSim};
 use serde_json::json;
 use stardust_proto::{ConnectionConfig, ConnectionEvent, ReasonCode};
@@ -12,7 +12,7 @@ use stardust_proto::{ConnectionConfig, ConnectionEvent, ReasonCode};
 fn protocol_hash_mismatch_is_rejected_at_the_requesting_side() {
     let net = NetSim::symmetric(7, LinkConfig::harsh());
     let mismatched =
-        stardust_proto::zero::Request { protocol_hash: PROTOCOL_HASH ^ 1, ..request(99) };
+        stardust_proto::ConnectParams { protocol_hash: PROTOCOL_HASH ^ 1, ..secure_params() };
     let mut pair = Pair::new(
         net,
         ConnectionConfig::default(),
@@ -26,7 +26,8 @@ fn protocol_hash_mismatch_is_rejected_at_the_requesting_side() {
         pair.client_events,
         [ConnectionEvent::Rejected {
             code: ReasonCode::PROTOCOL_HASH_MISMATCH,
-            // The listener's hash, so the user can see which build the server runs.
+            // The listener's hash, so the user can see which build the server runs; sealed
+            // in the handshake, so it comes from the listener the client pinned.
             data: json!({ "hash": PROTOCOL_HASH }),
         }]
     );

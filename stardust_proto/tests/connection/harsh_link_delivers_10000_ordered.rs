@@ -1,6 +1,7 @@
 //! End to end over a full `Connection` pair (handshake, data, close): at 20% loss, 5%
 //! duplication and 50 ± 40 ms latency (reordering), 10,000 reliable-ordered messages of mixed
-//! sizes up to 64 KiB arrive complete, exactly once and in order.
+//! sizes up to 64 KiB arrive complete, exactly once and in order; sealed (the default) and
+//! in the clear alike.
 
 use std::time::Duration;
 
@@ -24,7 +25,16 @@ fn payload(index: usize, len: usize) -> Bytes {
 }
 
 #[test]
-fn ten_thousand_mixed_size_messages_arrive_complete_once_and_in_order() {
+fn ten_thousand_mixed_size_messages_arrive_complete_once_and_in_order_sealed() {
+    ten_thousand_messages(Pair::default_over, true);
+}
+
+#[test]
+fn ten_thousand_mixed_size_messages_arrive_complete_once_and_in_order_in_the_clear() {
+    ten_thousand_messages(Pair::insecure_over, false);
+}
+
+fn ten_thousand_messages(pair: fn(NetSim) -> Pair, sealed: bool) {
     let mut net = NetSim::symmetric(0x5eed, LinkConfig::harsh());
     // Mostly small (as in games), some multi-packet, a few near the 64 KiB maximum.
     let sizes: Vec<usize> = (0..COUNT)
@@ -43,8 +53,9 @@ fn ten_thousand_mixed_size_messages_arrive_complete_once_and_in_order() {
         .collect();
     let total: usize = sizes.iter().sum();
 
-    let mut pair = Pair::default_over(net);
+    let mut pair = pair(net);
     assert!(pair.run_until(Duration::from_secs(15), |p| p.client_connected()));
+    assert_eq!(pair.client.is_secure(), sealed);
     let started = pair.elapsed();
     for (i, &len) in sizes.iter().enumerate() {
         pair.client.send(ORDERED, payload(i, len)).expect("the queue caps are above this load");

@@ -10,10 +10,11 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use stardust_proto::zero::Request;
+use stardust_proto::crypto::{SeededEntropy, StaticKeypair};
 use stardust_proto::{
-    ChannelConfig, ChannelId, ChannelTable, CloseReason, Connection, ConnectionConfig,
-    ConnectionEvent, Endpoint, EndpointConfig, Handled, Ordering, Reliability,
+    ChannelConfig, ChannelId, ChannelTable, ClientSecurity, CloseReason, ConnectParams, Connection,
+    ConnectionConfig, ConnectionEvent, CookiePolicy, Endpoint, EndpointConfig, EndpointSecurity,
+    Handled, Ordering, Reliability, SecureClient,
 };
 
 use crate::netsim::{NetSim, Side};
@@ -27,7 +28,7 @@ pub const DATA_PORT: u16 = 40001;
 /// The transport identifier both sides use unless a test says otherwise.
 pub const TRANSPORT_ID: u64 = 0x5354_4152_4455_5354;
 /// The transport version both sides use unless a test says otherwise.
-pub const TRANSPORT_VERSION: u32 = 1;
+pub const TRANSPORT_VERSION: u32 = 2;
 /// The protocol hash both sides use unless a test says otherwise.
 pub const PROTOCOL_HASH: u64 = 0x9b1c_0e55_d2a4_f7e0;
 
@@ -52,17 +53,47 @@ pub fn endpoint_config() -> EndpointConfig {
         protocol_hash: PROTOCOL_HASH,
         max_peers: 8,
         accepting: true,
+        cookies: CookiePolicy::Always,
     }
 }
 
-/// The client request of every test pair unless a test changes it.
-pub fn request(seq: u16) -> Request {
-    Request {
+/// The listener's static key pair in every secure pair.
+pub fn listener_identity() -> StaticKeypair {
+    StaticKeypair::generate(&mut SeededEntropy::from_u64(0x115_7E4E))
+}
+
+/// A secure client that pinned the listener's key: the default of every test pair.
+pub fn secure_params() -> ConnectParams {
+    let client = SecureClient {
+        listener_key: Some(listener_identity().public()),
+        ..SecureClient::default()
+    };
+    params(ClientSecurity::Secure(client))
+}
+
+/// An insecure client.
+pub fn insecure_params() -> ConnectParams {
+    params(ClientSecurity::Insecure)
+}
+
+/// A client presenting `security` with the default identity (transport, version, hash).
+pub fn params(security: ClientSecurity) -> ConnectParams {
+    ConnectParams {
         transport_id: TRANSPORT_ID,
         transport_version: TRANSPORT_VERSION,
         protocol_hash: PROTOCOL_HASH,
-        seq,
+        security,
     }
+}
+
+/// A listener with `config`, secure with [`listener_identity`] unless `insecure`.
+pub fn endpoint(config: EndpointConfig, insecure: bool, now: Instant) -> Endpoint {
+    let security = if insecure {
+        EndpointSecurity::Insecure
+    } else {
+        EndpointSecurity::Secure(listener_identity())
+    };
+    Endpoint::new(config, security, Box::new(SeededEntropy::from_u64(0xE4D)), now)
 }
 
 /// The client's address as the listener sees it.
@@ -87,7 +118,6 @@ pub struct Pair {
     pub endpoint: Endpoint,
     pub server: Option<Connection>,
     pub server_config: ConnectionConfig,
-    pub server_seq: u16,
     pub client_events: Vec<ConnectionEvent>,
     pub server_events: Vec<ConnectionEvent>,
     pub client_messages: Vec<(ChannelId, Bytes)>,
@@ -103,24 +133,26 @@ pub struct Pair {
 }
 
 impl Pair {
-    /// A pair whose client starts connecting at `start` with `client_request`.
+    /// A pair whose client starts connecting at `start` with `client` (a secure listener
+    /// for a secure client, an insecure one for an insecure client).
     pub fn new(
         net: NetSim,
         client_config: ConnectionConfig,
-        client_request: Request,
+        client: ConnectParams,
         server_config: ConnectionConfig,
-        endpoint: EndpointConfig,
+        endpoint_config: EndpointConfig,
     ) -> Pair {
         let start = Instant::now();
+        let insecure = matches!(client.security, ClientSecurity::Insecure);
+        let mut entropy = SeededEntropy::from_u64(0xC11E);
         Pair {
             net,
             start,
             now: start,
-            client: Connection::connect(client_config, channels(), client_request, start),
-            endpoint: Endpoint::new(endpoint),
+            client: Connection::connect(client_config, channels(), client, &mut entropy, start),
+            endpoint: endpoint(endpoint_config, insecure, start),
             server: None,
             server_config,
-            server_seq: 0xBEEF,
             client_events: Vec::new(),
             server_events: Vec::new(),
             client_messages: Vec::new(),
@@ -133,12 +165,24 @@ impl Pair {
         }
     }
 
-    /// The default pair: default configs, matching identities, client `seq` 0x1234.
+    /// The default pair: default configs, matching identities, a secure client that pinned
+    /// the listener's key.
     pub fn default_over(net: NetSim) -> Pair {
         Pair::new(
             net,
             ConnectionConfig::default(),
-            request(0x1234),
+            secure_params(),
+            ConnectionConfig::default(),
+            endpoint_config(),
+        )
+    }
+
+    /// The default pair, insecure.
+    pub fn insecure_over(net: NetSim) -> Pair {
+        Pair::new(
+            net,
+            ConnectionConfig::default(),
+            insecure_params(),
             ConnectionConfig::default(),
             endpoint_config(),
         )
@@ -193,7 +237,9 @@ impl Pair {
         let now = self.now;
         while let Some((to, bytes)) = self.net.pop_due(now) {
             match to {
-                Side::A if self.client_alive => self.client.handle_datagram(now, &bytes),
+                Side::A if self.client_alive => {
+                    self.client.handle_datagram(now, &bytes);
+                }
                 Side::B if self.server_alive => self.deliver_to_listener(&bytes),
                 _ => {}
             }
@@ -259,17 +305,66 @@ impl Pair {
             }
             return;
         }
-        match self.endpoint.handle(client_addr(), datagram, &mut self.reply) {
+        match self.endpoint.handle(now, client_addr(), datagram, &mut self.reply) {
             Handled::Dropped(_) => {}
             Handled::Reply => self.net.send(Side::B, now, &self.reply),
             Handled::Request(request) => {
-                let peer =
-                    self.endpoint.accept(request, DATA_PORT, self.server_seq, &mut self.reply);
+                let peer = self.endpoint.accept(now, request, DATA_PORT, &mut self.reply);
                 self.net.send(Side::B, now, &self.reply);
                 self.server =
-                    Some(Connection::accepted(self.server_config.clone(), channels(), now, &peer));
+                    Some(Connection::accepted(self.server_config.clone(), channels(), now, peer));
                 self.accepts += 1;
             }
         }
     }
+}
+
+/// Runs the handshake between `client` and `endpoint` by direct calls at `now` (no network),
+/// the client at `from`: every request the client sends goes to the endpoint and every reply
+/// back, until the endpoint offers a request to accept (returned) or the client has nothing
+/// more to send. Bounded.
+pub fn exchange(
+    endpoint: &mut Endpoint,
+    client: &mut Connection,
+    now: Instant,
+    from: SocketAddr,
+) -> Option<stardust_proto::ConnectRequest> {
+    let (mut datagram, mut reply) = (Vec::new(), Vec::new());
+    for _ in 0..8 {
+        if !client.poll_transmit(now, &mut datagram) {
+            return None;
+        }
+        match endpoint.handle(now, from, &datagram, &mut reply) {
+            Handled::Request(request) => return Some(request),
+            Handled::Reply => {
+                assert!(reply.len() <= datagram.len(), "a reply larger than its request");
+                client.handle_datagram(now, &reply);
+            }
+            Handled::Dropped(_) => return None,
+        }
+    }
+    None
+}
+
+/// A client and the listener's side of its connection, established by direct calls at `now`
+/// (the listener's side proven by the client's first packet), with the endpoint that
+/// accepted it.
+pub fn connected(client: ConnectParams, now: Instant) -> (Connection, Connection, Endpoint) {
+    let insecure = matches!(client.security, ClientSecurity::Insecure);
+    let mut entropy = SeededEntropy::from_u64(0xC11E);
+    let mut conn =
+        Connection::connect(ConnectionConfig::default(), channels(), client, &mut entropy, now);
+    let mut endpoint = endpoint(endpoint_config(), insecure, now);
+    let request =
+        exchange(&mut endpoint, &mut conn, now, client_addr()).expect("a request to accept");
+    let mut reply = Vec::new();
+    let peer = endpoint.accept(now, request, DATA_PORT, &mut reply);
+    let mut server = Connection::accepted(ConnectionConfig::default(), channels(), now, peer);
+    conn.handle_datagram(now, &reply);
+    let mut datagram = Vec::new();
+    while conn.poll_transmit(now, &mut datagram) {
+        server.handle_datagram(now, &datagram);
+    }
+    assert!(conn.is_connected() && server.is_connected(), "the direct handshake did not finish");
+    (conn, server, endpoint)
 }

@@ -10,8 +10,11 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use stardust_proto::crypto::{Entropy, PublicKey, SeededEntropy, StaticKeypair};
+use stardust_proto::zero::ZERO_MAX_SIZE;
 use stardust_proto::{
-    AcceptedPeer, ConnectRequest, Endpoint, EndpointConfig, EndpointStats, Handled, ReasonCode,
+    AcceptedPeer, ConnectRequest, Endpoint, EndpointConfig, EndpointSecurity, EndpointStats,
+    Handled, ReasonCode, RecordKey,
 };
 
 use super::socket::{self, PortSocket, RecvBatch, SendBatch, Sender, UdpPortStats};
@@ -34,28 +37,41 @@ pub(crate) struct ListenPort {
     poll_interval: Duration,
     /// When the socket was last read (`None`: never).
     last_poll: Option<Instant>,
+    /// The listener's static key pair; `None` when insecure.
+    identity: Option<StaticKeypair>,
+    /// Where each new endpoint's randomness comes from.
+    entropy: SeededEntropy,
 }
 
 impl ListenPort {
-    /// The listen port over `socket`, moving `batch` datagrams of at most `max_datagram`
-    /// bytes per syscall, read at most once per `poll_interval`.
+    /// The listen port over `socket`, moving `batch` datagrams per syscall (of at most
+    /// [`ZERO_MAX_SIZE`] bytes: every handshake message fits), read at most once per
+    /// `poll_interval`; secure with `identity` (insecure when `None`).
     pub(crate) fn new(
         socket: PortSocket,
         batch: usize,
-        max_datagram: usize,
         poll_interval: Duration,
+        identity: Option<StaticKeypair>,
+        entropy: SeededEntropy,
     ) -> Self {
         Self {
             socket,
-            recv: RecvBatch::new(batch.max(1), max_datagram),
-            send: SendBatch::new(batch.max(1), max_datagram),
-            reply: Vec::with_capacity(max_datagram),
+            recv: RecvBatch::new(batch.max(1), ZERO_MAX_SIZE),
+            send: SendBatch::new(batch.max(1), ZERO_MAX_SIZE),
+            reply: Vec::with_capacity(ZERO_MAX_SIZE),
             endpoint: None,
             requests: VecDeque::new(),
             stats: UdpPortStats::default(),
             poll_interval,
             last_poll: None,
+            identity,
+            entropy,
         }
+    }
+
+    /// The listener's static public key; `None` when insecure.
+    pub(crate) fn public_key(&self) -> Option<PublicKey> {
+        self.identity.as_ref().map(StaticKeypair::public)
     }
 
     /// The bound listen address.
@@ -76,14 +92,26 @@ impl ListenPort {
     /// Makes the endpoint answer with `config` from now on: it is created the first time;
     /// later it is replaced only while no peer is recorded (a changed protocol hash must not
     /// forget connected peers). Returns `false` when the change had to wait.
-    pub(crate) fn configure(&mut self, config: EndpointConfig) -> bool {
+    pub(crate) fn configure(&mut self, config: EndpointConfig, now: Instant) -> bool {
         match &self.endpoint {
             Some(endpoint) if endpoint.config() == &config => true,
             Some(endpoint) if endpoint.peer_count() > 0 => false,
             _ => {
-                self.endpoint = Some(Endpoint::new(config));
+                let security = match &self.identity {
+                    Some(identity) => EndpointSecurity::Secure(identity.clone()),
+                    None => EndpointSecurity::Insecure,
+                };
+                let entropy = Box::new(SeededEntropy::new(self.entropy.bytes32()));
+                self.endpoint = Some(Endpoint::new(config, security, entropy, now));
                 true
             }
+        }
+    }
+
+    /// Tells the endpoint how many accepted peers have not proven themselves yet.
+    pub(crate) fn set_unproven(&mut self, unproven: usize) {
+        if let Some(endpoint) = self.endpoint.as_mut() {
+            endpoint.set_unproven(unproven);
         }
     }
 
@@ -114,7 +142,7 @@ impl ListenPort {
         let Some(endpoint) = endpoint.as_mut() else { return };
         let sock: &PortSocket = socket;
         socket::receive(sock, recv, stats, MAX_RECV_BATCHES, |datagram, stats| {
-            match endpoint.handle(datagram.from, datagram.bytes, reply) {
+            match endpoint.handle(now, datagram.from, datagram.bytes, reply) {
                 Handled::Reply => Sender::new(sock, send, stats).push(datagram.from, reply),
                 Handled::Request(request) => requests.push_back(request),
                 Handled::Dropped(_) => {}
@@ -128,18 +156,18 @@ impl ListenPort {
         self.requests.pop_front()
     }
 
-    /// Accepts `request` onto the peer port `port` with `local_seq` as this side's first
-    /// packet number, and queues the accept for its sender (sent by [`flush`](Self::flush)).
-    /// `None` when the endpoint does not exist yet (no request can have been read then).
+    /// Accepts `request` onto the peer port `port`, and queues the accept for its sender
+    /// (sent by [`flush`](Self::flush)). `None` when the endpoint does not exist yet (no
+    /// request can have been read then).
     pub(crate) fn accept(
         &mut self,
+        now: Instant,
         request: ConnectRequest,
         port: u16,
-        local_seq: u16,
     ) -> Option<AcceptedPeer> {
         let endpoint = self.endpoint.as_mut()?;
         let from = request.from();
-        let accepted = endpoint.accept(request, port, local_seq, &mut self.reply);
+        let accepted = endpoint.accept(now, request, port, &mut self.reply);
         Sender::new(&self.socket, &mut self.send, &mut self.stats).push(from, &self.reply);
         Some(accepted)
     }
@@ -152,10 +180,10 @@ impl ListenPort {
         Sender::new(&self.socket, &mut self.send, &mut self.stats).push(from, &self.reply);
     }
 
-    /// Forgets the peer at `addr` (it left), freeing its record in the endpoint.
-    pub(crate) fn forget(&mut self, addr: SocketAddr) {
+    /// Forgets the peer recorded as `record` (it left), freeing its place in the endpoint.
+    pub(crate) fn forget(&mut self, now: Instant, record: RecordKey) {
         if let Some(endpoint) = self.endpoint.as_mut() {
-            endpoint.forget(addr);
+            endpoint.forget(now, record);
         }
     }
 

@@ -11,9 +11,11 @@ mod peers;
 mod slot;
 
 use std::net::SocketAddr;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use stardust_proto::ConnectionEvent;
+use stardust_proto::crypto::ResetKey;
+use stardust_proto::sealed::{SEALED_MIN_LEN, sealed_cid};
+use stardust_proto::{ConnectionEvent, ReasonCode, Received};
 
 pub(crate) use self::buffers::{BufferShape, Buffers};
 pub(crate) use self::peers::PortPeers;
@@ -22,6 +24,9 @@ use super::socket::{self, PortSocket, Sender, UdpPortStats};
 
 /// Receive batches taken per port per frame at most, so a flood cannot hold a frame forever.
 const MAX_RECV_BATCHES: usize = 64;
+/// Stateless resets a peer port sends per second at most, whatever it receives: each is
+/// smaller than its cause, and the budget keeps the port from being a reflector at any rate.
+pub(crate) const RESETS_PER_SECOND: u32 = 256;
 
 /// Which half of the frame a port runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +46,35 @@ pub(crate) struct PortIo {
     own: Option<Box<Buffers>>,
     peers: PortPeers,
     stats: UdpPortStats,
+    /// A listener's peer port answers packets of connections it does not know with a
+    /// stateless reset; client ports never do.
+    resets: Option<ResetBudget>,
+}
+
+/// What a peer port needs to answer unknown connections: the listener's reset key, and a
+/// budget refilled every second.
+#[derive(Debug)]
+struct ResetBudget {
+    key: ResetKey,
+    left: u32,
+    refill: Option<Instant>,
+    /// Two bytes of filler per reset, varied so resets do not all look alike.
+    filler: u16,
+}
+
+impl ResetBudget {
+    fn take(&mut self, now: Instant) -> bool {
+        if self.refill.is_none_or(|at| now >= at) {
+            self.left = RESETS_PER_SECOND;
+            self.refill = Some(now + Duration::from_secs(1));
+        }
+        if self.left == 0 {
+            return false;
+        }
+        self.left -= 1;
+        self.filler = self.filler.wrapping_mul(31).wrapping_add(7);
+        true
+    }
 }
 
 impl PortIo {
@@ -51,7 +85,14 @@ impl PortIo {
             own: own.map(Box::new),
             peers: PortPeers::default(),
             stats: UdpPortStats::default(),
+            resets: None,
         }
+    }
+
+    /// Makes this port answer sealed packets of connections it does not know with a stateless
+    /// reset derived from `key` (a listener's peer port).
+    pub(crate) fn answer_unknown_with_resets(&mut self, key: ResetKey) {
+        self.resets = Some(ResetBudget { key, left: 0, refill: None, filler: 0 });
     }
 
     /// The bound port number.
@@ -96,14 +137,32 @@ impl PortIo {
     pub(crate) fn read(&mut self, now: Instant, shared: Option<&mut Buffers>) -> usize {
         let mut own = self.own.take();
         let Some(buffers) = own.as_deref_mut().or(shared) else { return 0 };
-        let Self { socket, peers, stats, .. } = self;
-        let read =
-            socket::receive(socket, &mut buffers.recv, stats, MAX_RECV_BATCHES, |d, stats| {
-                match peers.route(d.from) {
-                    Some(slot) => slot.conn_mut().handle_datagram(now, d.bytes),
-                    None => stats.dropped_unknown_source += 1,
+        let Self { socket, peers, stats, resets, .. } = self;
+        let Buffers { recv, send, scratch } = buffers;
+        let sock: &PortSocket = socket;
+        let read = socket::receive(sock, recv, stats, MAX_RECV_BATCHES, |d, stats| {
+            let Some(index) = peers.route(d.from, d.bytes) else {
+                stats.dropped_unknown_source += 1;
+                let reset = resets.as_mut().filter(|_| d.bytes.len() >= SEALED_MIN_LEN);
+                if let (Some(budget), Some(cid)) = (reset, sealed_cid(d.bytes))
+                    && budget.take(now)
+                {
+                    budget.key.write_reset(cid, budget.filler.to_be_bytes(), scratch);
+                    stats.resets_sent += 1;
+                    Sender::new(sock, send, stats).push(d.from, scratch);
                 }
-            });
+                return;
+            };
+            let Some(slot) = peers.get_mut(index) else { return };
+            let received = slot.conn_mut().handle_datagram(now, d.bytes);
+            // A secure peer follows its newest authenticated packet to a new address.
+            if received == (Received::Authenticated { newest: true }) && slot.remote() != d.from {
+                peers.migrate(index, d.from);
+            }
+        });
+        if resets.is_some() {
+            Sender::new(sock, send, stats).flush();
+        }
         self.own = own;
         read
     }
@@ -151,14 +210,17 @@ impl PortIo {
         self.collect_events();
     }
 
-    /// Sends `datagram` once to every peer whose connection is established (the goodbye when
-    /// the transport is dropped), with the port's own buffers or `shared`.
-    pub(crate) fn send_to_established(&mut self, datagram: &[u8], shared: &mut Buffers) {
+    /// Ends every connection of this port at once, sending each peer that may still be sent
+    /// to one close with `code` (the goodbye when the transport is dropped), with the port's
+    /// own buffers or `shared`. Best effort: nothing is resent.
+    pub(crate) fn say_goodbye(&mut self, code: ReasonCode, shared: &mut Buffers) {
         let mut own = self.own.take();
-        let send = &mut own.as_deref_mut().unwrap_or(shared).send;
+        let Buffers { send, scratch, .. } = own.as_deref_mut().unwrap_or(shared);
         let mut sender = Sender::new(&self.socket, send, &mut self.stats);
-        for slot in self.peers.iter().filter(|slot| slot.conn().is_connected()) {
-            sender.push(slot.remote(), datagram);
+        for slot in self.peers.iter_mut() {
+            if slot.conn_mut().abort(code, scratch) {
+                sender.push(slot.remote(), scratch);
+            }
         }
         sender.flush();
         sender.discard_unsent();
@@ -175,6 +237,7 @@ impl PortIo {
         for index in 0..self.peers.len() {
             let Some(slot) = self.peers.get_mut(index) else { break };
             let mut connected_to = None;
+            let cid = slot.conn().cid();
             while let Some(event) = slot.poll_event() {
                 if let (ConnectionEvent::Connected { port }, Some(listen)) =
                     (&event, slot.listen_addr())
@@ -184,7 +247,16 @@ impl PortIo {
                 slot.keep_event(event);
             }
             let Some(data) = connected_to else { continue };
-            self.peers.move_to(index, data);
+            match cid {
+                Some(cid) => {
+                    // Another connection of this port has that id (2^-64): this one then
+                    // hears nothing and times out rather than take the other's packets.
+                    self.peers.connected(index, cid, data);
+                }
+                None => {
+                    self.peers.move_to(index, data);
+                }
+            }
             let remote = self.peers.get_mut(index).map(|slot| slot.remote());
             if let (true, Some(remote)) = (alone, remote)
                 && self.socket.connect(remote).is_err()

@@ -6,15 +6,20 @@ use std::net::SocketAddr;
 
 use bevy::ecs::entity::Entity;
 
+use stardust_proto::sealed::sealed_cid;
+
 use super::slot::PeerSlot;
 
-/// The peers of one port, and which of them each source address belongs to.
+/// The peers of one port, and which of them each datagram belongs to: a sealed packet by the
+/// connection id in its clear header, anything else by its source address.
 ///
-/// Invariants: `by_addr` maps exactly the addresses of `slots` (each slot's remote, plus the
-/// listen address of an outgoing peer) to their index; an address routes to one peer.
+/// Invariants: `by_cid` maps exactly the connection ids of `slots` to their index, and
+/// `by_addr` exactly their [`PeerSlot::addresses`] (the listen address of an outgoing peer,
+/// the remote of an insecure connection); a connection id or an address routes to one peer.
 #[derive(Debug, Default)]
 pub(crate) struct PortPeers {
     slots: Vec<PeerSlot>,
+    by_cid: HashMap<u64, usize>,
     by_addr: HashMap<SocketAddr, usize>,
 }
 
@@ -29,15 +34,29 @@ impl PortPeers {
         self.slots.is_empty()
     }
 
-    /// The peer a datagram from `from` belongs to, if any: what the receive phase feeds it to.
-    pub(crate) fn route(&mut self, from: SocketAddr) -> Option<&mut PeerSlot> {
-        let index = *self.by_addr.get(&from)?;
-        self.slots.get_mut(index)
+    /// The index of the peer `datagram` from `from` belongs to, if any: what the receive
+    /// phase feeds it to. A datagram with a connection id this port knows goes by its id
+    /// (wherever it comes from: the engine decides whether it authenticates); any other by
+    /// its source.
+    pub(crate) fn route(&self, from: SocketAddr, datagram: &[u8]) -> Option<usize> {
+        sealed_cid(datagram)
+            .and_then(|cid| self.by_cid.get(&cid))
+            .or_else(|| self.by_addr.get(&from))
+            .copied()
     }
 
-    /// The entity behind `from`, if any.
+    /// The entity whose packets come from `from` (a secure peer's current address, or an
+    /// address that routes), if any.
     pub(crate) fn entity_at(&self, from: SocketAddr) -> Option<Entity> {
-        self.by_addr.get(&from).and_then(|&index| self.slots.get(index)).map(PeerSlot::entity)
+        let routed = self.by_addr.get(&from).and_then(|&index| self.slots.get(index));
+        let current =
+            || self.slots.iter().find(|slot| slot.cid().is_some() && slot.remote() == from);
+        routed.or_else(current).map(PeerSlot::entity)
+    }
+
+    /// The entity of connection `cid`, if it is here.
+    pub(crate) fn entity_of(&self, cid: u64) -> Option<Entity> {
+        self.by_cid.get(&cid).and_then(|&index| self.slots.get(index)).map(PeerSlot::entity)
     }
 
     /// Whether some peer is behind `addr`.
@@ -48,15 +67,51 @@ impl PortPeers {
     /// Adds a peer. Refuses it, adding nothing, if one of its addresses already belongs to
     /// another peer of this port: returns that peer's entity.
     pub(crate) fn insert(&mut self, slot: PeerSlot) -> Result<(), Entity> {
-        if let Some(owner) = slot.addresses().find_map(|addr| self.entity_at(addr)) {
-            return Err(owner);
+        let taken_addr = slot.addresses().find_map(|addr| self.by_addr.get(&addr));
+        let taken_cid = slot.cid().and_then(|cid| self.by_cid.get(&cid));
+        if let Some(&owner) = taken_addr.or(taken_cid) {
+            return Err(self.slots[owner].entity());
         }
         let index = self.slots.len();
+        self.route_slot(&slot, index);
+        self.slots.push(slot);
+        Ok(())
+    }
+
+    /// Routes `slot`'s connection id and addresses to `index`.
+    fn route_slot(&mut self, slot: &PeerSlot, index: usize) {
         for addr in slot.addresses() {
             self.by_addr.insert(addr, index);
         }
-        self.slots.push(slot);
-        Ok(())
+        if let Some(cid) = slot.cid() {
+            self.by_cid.insert(cid, index);
+        }
+    }
+
+    /// Routes the peer at `index` by `cid` from now on (an outgoing peer, accepted); its
+    /// packets no longer route by its remote address. Refused (returns `false`) when another
+    /// peer of this port has that id.
+    pub(crate) fn set_cid(&mut self, index: usize, cid: u64) -> bool {
+        if self.by_cid.contains_key(&cid) || index >= self.slots.len() {
+            return false;
+        }
+        let slot = &mut self.slots[index];
+        if self.by_addr.get(&slot.remote()) == Some(&index)
+            && slot.listen_addr() != Some(slot.remote())
+        {
+            self.by_addr.remove(&slot.remote());
+        }
+        slot.set_cid(cid);
+        self.by_cid.insert(cid, index);
+        true
+    }
+
+    /// Follows the secure peer at `index` to `remote`, from where its newest packet
+    /// authenticated.
+    pub(crate) fn migrate(&mut self, index: usize, remote: SocketAddr) {
+        if let Some(slot) = self.slots.get_mut(index).filter(|slot| slot.cid().is_some()) {
+            slot.migrate(remote);
+        }
     }
 
     /// Moves the peer at `index` to `remote` (an outgoing peer's assigned data port), unless
@@ -76,6 +131,19 @@ impl PortPeers {
         true
     }
 
+    /// The outgoing secure peer at `index` was accepted: its packets come from `remote` and
+    /// route by `cid` from now on. Refused (returns `false`) when another peer of this port
+    /// has that id.
+    pub(crate) fn connected(&mut self, index: usize, cid: u64, remote: SocketAddr) -> bool {
+        if !self.set_cid(index, cid) {
+            return false;
+        }
+        if let Some(slot) = self.slots.get_mut(index) {
+            slot.set_remote(remote);
+        }
+        true
+    }
+
     /// The peers, in no particular order.
     pub(crate) fn iter(&self) -> std::slice::Iter<'_, PeerSlot> {
         self.slots.iter()
@@ -87,6 +155,11 @@ impl PortPeers {
     }
 
     /// The peer at `index` (`0..len`).
+    pub(crate) fn get(&self, index: usize) -> Option<&PeerSlot> {
+        self.slots.get(index)
+    }
+
+    /// The peer at `index` (`0..len`), mutably.
     pub(crate) fn get_mut(&mut self, index: usize) -> Option<&mut PeerSlot> {
         self.slots.get_mut(index)
     }
@@ -106,10 +179,20 @@ impl PortPeers {
                     self.by_addr.remove(&addr);
                 }
             }
+            if let Some(cid) = slot.cid()
+                && self.by_cid.get(&cid) == Some(&index)
+            {
+                self.by_cid.remove(&cid);
+            }
             removed(&slot);
+            // The last slot moved into the freed index: its routes follow it.
             if let Some(moved) = self.slots.get(index) {
-                for addr in moved.addresses() {
+                let (addresses, cid) = (moved.addresses(), moved.cid());
+                for addr in addresses {
                     self.by_addr.insert(addr, index);
+                }
+                if let Some(cid) = cid {
+                    self.by_cid.insert(cid, index);
                 }
             }
         }
@@ -122,17 +205,30 @@ pub(crate) mod tests {
     use std::time::Instant;
 
     use bevy::ecs::world::World;
-    use stardust_proto::zero::Request;
-    use stardust_proto::{ChannelTable, Connection, ConnectionConfig};
+    use stardust_proto::crypto::SeededEntropy;
+    use stardust_proto::{
+        ChannelTable, ClientSecurity, ConnectParams, Connection, ConnectionConfig,
+    };
 
     use super::*;
 
     /// A connecting peer's slot for `entity`, talking to the listener at `listen`.
     pub(crate) fn slot(entity: Entity, listen: SocketAddr) -> PeerSlot {
         let channels = ChannelTable::new([]).unwrap();
-        let request = Request { transport_id: 1, transport_version: 1, protocol_hash: 2, seq: 3 };
-        let conn =
-            Connection::connect(ConnectionConfig::default(), channels, request, Instant::now());
+        let params = ConnectParams {
+            transport_id: 1,
+            transport_version: 2,
+            protocol_hash: 3,
+            security: ClientSecurity::Insecure,
+        };
+        let mut entropy = SeededEntropy::from_u64(7);
+        let conn = Connection::connect(
+            ConnectionConfig::default(),
+            channels,
+            params,
+            &mut entropy,
+            Instant::now(),
+        );
         PeerSlot::new(entity, listen, Some(listen), conn)
     }
 
@@ -158,7 +254,8 @@ pub(crate) mod tests {
         // `c` moved into the freed index; its route follows it.
         assert_eq!(peers.entity_at(addr(1002)), Some(b));
         assert_eq!(peers.entity_at(addr(1003)), Some(c));
-        assert_eq!(peers.route(addr(1003)).map(|slot| slot.entity()), Some(c));
+        let routed = peers.route(addr(1003), b"a plaintext packet");
+        assert_eq!(routed.and_then(|i| peers.get(i)).map(|slot| slot.entity()), Some(c));
         assert_eq!(peers.by_addr.len(), 2);
     }
 

@@ -7,7 +7,7 @@ use bevy::ecs::entity::Entity;
 use bytes::Bytes;
 use serde_json::{Value, json};
 use stardust_proto::{
-    ChannelId, Connection, ConnectionEvent, ConnectionSendError, ReasonCode, SendError,
+    ChannelId, Connection, ConnectionEvent, ConnectionSendError, ReasonCode, RecordKey, SendError,
 };
 
 /// Serial passes after which an entity never seen is taken as gone. Deferred commands
@@ -27,6 +27,13 @@ pub(crate) struct PeerSlot {
     remote: SocketAddr,
     /// Outgoing peers: the remote listen address, which keeps routing to this slot.
     listen_addr: Option<SocketAddr>,
+    /// The connection id of a secure connection, which routes its packets to this slot
+    /// whatever their source address; `None` until known (an outgoing one learns it on accept).
+    cid: Option<u64>,
+    /// An accepted peer's record in the listen port's endpoint, forgotten with the slot.
+    record: Option<RecordKey>,
+    /// Times the peer moved to another address.
+    migrations: u64,
     /// Boxed: the engine is ~2 KB, and the slot vectors grow by doubling and move slots on
     /// removal; a small slot keeps both cheap.
     conn: Box<Connection>,
@@ -64,6 +71,9 @@ impl PeerSlot {
             entity,
             remote,
             listen_addr,
+            cid: None,
+            record: None,
+            migrations: 0,
             conn: Box::new(conn),
             inbox: Vec::new(),
             outbox: Vec::new(),
@@ -77,9 +87,36 @@ impl PeerSlot {
         }
     }
 
+    /// An accepted peer's slot: routed by `cid` when secure (by its address when not), and
+    /// forgotten from the endpoint with `record`.
+    pub(crate) fn accepted(
+        entity: Entity,
+        remote: SocketAddr,
+        cid: Option<u64>,
+        record: RecordKey,
+        conn: Connection,
+    ) -> Self {
+        Self { cid, record: Some(record), ..Self::new(entity, remote, None, conn) }
+    }
+
     /// The peer entity.
     pub(crate) fn entity(&self) -> Entity {
         self.entity
+    }
+
+    /// The connection id that routes this slot's sealed packets, once known.
+    pub(crate) fn cid(&self) -> Option<u64> {
+        self.cid
+    }
+
+    /// The endpoint record of an accepted peer.
+    pub(crate) fn record(&self) -> Option<RecordKey> {
+        self.record
+    }
+
+    /// Times the peer moved to another address.
+    pub(crate) fn migrations(&self) -> u64 {
+        self.migrations
     }
 
     /// Where the peer's datagrams go and come from.
@@ -87,9 +124,12 @@ impl PeerSlot {
         self.remote
     }
 
-    /// The addresses that route to this slot: the remote, and an outgoing peer's listen address.
+    /// The addresses that route to this slot: an outgoing peer's listen address (handshake
+    /// replies come from it), and the remote of an insecure connection (its packets carry no
+    /// connection id). A secure connection's packets route by [`cid`](Self::cid).
     pub(crate) fn addresses(&self) -> impl Iterator<Item = SocketAddr> + use<> {
-        [Some(self.remote), self.listen_addr].into_iter().flatten()
+        let remote = self.cid.is_none().then_some(self.remote);
+        [remote, self.listen_addr].into_iter().flatten()
     }
 
     /// An outgoing peer's remote listen address; `None` for accepted peers.
@@ -109,6 +149,17 @@ impl PeerSlot {
     /// Moves the peer to `remote` (an outgoing peer's assigned data port).
     pub(super) fn set_remote(&mut self, remote: SocketAddr) {
         self.remote = remote;
+    }
+
+    /// Routes the slot by `cid` from now on.
+    pub(super) fn set_cid(&mut self, cid: u64) {
+        self.cid = Some(cid);
+    }
+
+    /// Follows the peer to `remote`, from where a packet newer than any before authenticated.
+    pub(super) fn migrate(&mut self, remote: SocketAddr) {
+        self.remote = remote;
+        self.migrations += 1;
     }
 
     /// Runs the engine's timers if due, and moves what it received into the inbox.

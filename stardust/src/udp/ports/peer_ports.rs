@@ -77,14 +77,25 @@ impl PeerPorts {
     }
 
     /// Who is behind `addr`, on which port.
+    #[cfg(test)]
     pub(crate) fn owner(&self, addr: SocketAddr) -> Option<(u16, Entity)> {
         self.ports.iter().find_map(|io| io.peers().entity_at(addr).map(|e| (io.port(), e)))
     }
 
+    /// Who an insecure datagram from `addr` is routed to, on which port.
+    fn routed_owner(&self, addr: SocketAddr) -> Option<(u16, Entity)> {
+        self.ports.iter().find_map(|io| {
+            let index = io.peers().route(addr, &[])?;
+            io.peers().get(index).map(|slot| (io.port(), slot.entity()))
+        })
+    }
+
     /// The port a new peer from `addr` goes on: the one with the fewest peers, the lowest on
-    /// a tie. Refused when the ports are full or `addr` already belongs to a peer.
-    pub(crate) fn place(&self, addr: SocketAddr) -> Result<u16, SeatError> {
-        if let Some((port, entity)) = self.owner(addr) {
+    /// a tie. Refused when the ports are full, or, for an insecure peer (routed by address),
+    /// when `addr` already routes to a peer. Secure peers are told apart by connection id, so
+    /// any number may share an address.
+    pub(crate) fn place(&self, addr: SocketAddr, secure: bool) -> Result<u16, SeatError> {
+        if let Some((port, entity)) = self.routed_owner(addr).filter(|_| !secure) {
             return Err(SeatError::AddressTaken { addr, entity, port });
         }
         if self.is_full() {
@@ -98,16 +109,12 @@ impl PeerPorts {
     /// Seats `slot` on `port`, as [`place`](Self::place) chose it.
     pub(crate) fn seat(&mut self, port: u16, slot: PeerSlot) -> Result<(), SeatError> {
         let addr = slot.remote();
-        if let Some((port, entity)) = self.owner(addr) {
-            return Err(SeatError::AddressTaken { addr, entity, port });
-        }
         if self.is_full() {
             return Err(SeatError::Full { max_peers: self.max_peers });
         }
         let index = self.ports.binary_search_by_key(&port, PortIo::port);
         let io = index.ok().and_then(|i| self.ports.get_mut(i));
         let io = io.ok_or(SeatError::UnknownPort(port))?;
-        // `owner` saw no peer behind any address of an accepted peer (its remote only).
         io.peers_mut().insert(slot).map_err(|entity| SeatError::AddressTaken { addr, entity, port })
     }
 
@@ -115,10 +122,20 @@ impl PeerPorts {
     /// finished and returns its entity.
     pub(crate) fn end_peer_at(&mut self, addr: SocketAddr) -> Option<Entity> {
         self.ports.iter_mut().find_map(|io| {
-            let slot = io.peers_mut().route(addr)?;
+            let index = io.peers().route(addr, &[])?;
+            let slot = io.peers_mut().get_mut(index)?;
             slot.finish();
             Some(slot.entity())
         })
+    }
+
+    /// How many accepted secure peers have not proven themselves yet.
+    pub(crate) fn unproven(&self) -> usize {
+        let unproven = |slot: &&PeerSlot| {
+            let conn = slot.conn();
+            conn.is_secure() && !conn.is_connected() && !conn.is_closed()
+        };
+        self.ports.iter().map(|io| io.peers().iter().filter(unproven).count()).sum()
     }
 
     /// Removes every finished peer from its port; yields each to `removed`.
@@ -135,8 +152,10 @@ mod tests {
     use std::time::Instant;
 
     use bevy::ecs::world::World;
-    use stardust_proto::zero::Request;
-    use stardust_proto::{ChannelTable, Connection, ConnectionConfig};
+    use stardust_proto::crypto::SeededEntropy;
+    use stardust_proto::{
+        ChannelTable, ClientSecurity, ConnectParams, Connection, ConnectionConfig,
+    };
 
     use super::*;
     use crate::udp::port_io::BufferShape;
@@ -157,16 +176,27 @@ mod tests {
 
     fn slot(world: &mut World, port: u16) -> PeerSlot {
         let channels = ChannelTable::new([]).unwrap();
-        let request = Request { transport_id: 1, transport_version: 1, protocol_hash: 2, seq: 3 };
-        let conn =
-            Connection::connect(ConnectionConfig::default(), channels, request, Instant::now());
+        let params = ConnectParams {
+            transport_id: 1,
+            transport_version: 2,
+            protocol_hash: 3,
+            security: ClientSecurity::Insecure,
+        };
+        let mut entropy = SeededEntropy::from_u64(7);
+        let conn = Connection::connect(
+            ConnectionConfig::default(),
+            channels,
+            params,
+            &mut entropy,
+            Instant::now(),
+        );
         let remote = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
         PeerSlot::new(world.spawn_empty().id(), remote, None, conn)
     }
 
     fn seat(table: &mut PeerPorts, world: &mut World, remote: u16) -> Result<u16, SeatError> {
         let slot = slot(world, remote);
-        let port = table.place(slot.remote())?;
+        let port = table.place(slot.remote(), false)?;
         table.seat(port, slot)?;
         Ok(port)
     }

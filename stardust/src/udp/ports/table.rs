@@ -36,11 +36,19 @@ impl<'a> PortTable<'a> {
         Self { ports }
     }
 
-    /// The peer that `port` feeds datagrams from `from` to, or `None` for an unknown source
-    /// (such datagrams are dropped and counted in `dropped_unknown_source`) or a port that is
-    /// not a peer port.
+    /// The peer behind `from` on `port`: for an insecure connection the one that port feeds
+    /// datagrams from `from` to (others from there are dropped and counted in
+    /// `dropped_unknown_source`); for a secure one, the peer whose packets last authenticated
+    /// from `from` (its packets route by connection id: see [`lookup_cid`](Self::lookup_cid)).
+    /// `None` for an unknown source or a port that is not a peer port.
     pub fn lookup(&self, port: u16, from: SocketAddr) -> Option<Entity> {
         self.ports.get(port)?.peers().entity_at(from)
+    }
+
+    /// The peer of secure connection `cid` on `port`: where that port feeds sealed packets
+    /// carrying `cid`, from any address (only those that authenticate reach the peer).
+    pub fn lookup_cid(&self, port: u16, cid: u64) -> Option<Entity> {
+        self.ports.get(port)?.peers().entity_of(cid)
     }
 
     /// Where `entity` sits, or `None` if it is not an accepted peer.

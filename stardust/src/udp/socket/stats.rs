@@ -26,4 +26,7 @@ pub struct UdpPortStats {
     pub dropped_messages: u64,
     /// Receive or send syscalls that failed (the batch is retried next frame).
     pub io_errors: u64,
+    /// Stateless resets sent: answers to sealed packets of connections this peer port does
+    /// not know (the listener restarted, or they were forged), within a budget per second.
+    pub resets_sent: u64,
 }

@@ -7,7 +7,7 @@ use bevy::ecs::system::Commands;
 
 use super::Peers;
 use crate::peer::DisconnectReason;
-use crate::udp::peer::{UdpDirection, UdpPeer};
+use crate::udp::peer::{UdpDirection, UdpPeer, UdpTicket};
 use crate::udp::transport::{Accepted, UdpTransport};
 
 /// Turns the listen port's valid requests into peers: spawns each, has the transport seat
@@ -28,17 +28,23 @@ pub(super) fn accept_requests(
             {
                 state.set_disconnected(DisconnectReason::TransportClosed);
             }
-            transport.remove_finished();
+            transport.remove_finished(now);
         }
         let entity = commands.spawn_empty().id();
         match transport.accept(request, entity, now) {
-            Accepted::OnPort(port) => {
-                commands.entity(entity).insert(UdpPeer {
+            Accepted::OnPort { port, peer_key, ticket, secure } => {
+                let mut spawned = commands.entity(entity);
+                spawned.insert(UdpPeer {
                     remote: from,
                     local_port: port,
                     direction: UdpDirection::Accepted,
                     listen_addr: None,
+                    peer_key,
+                    secure,
                 });
+                if let Some(ticket) = ticket {
+                    spawned.insert(UdpTicket(ticket));
+                }
                 bevy::log::debug!("accepted peer {entity} from {from} on port {port}");
             }
             Accepted::Refused => commands.entity(entity).despawn(),

@@ -19,7 +19,7 @@ use bevy::diagnostic::DiagnosticsStore;
 use bevy::ecs::change_detection::DetectChanges;
 use bevy::ecs::entity::Entity;
 use bevy::ecs::message::MessageWriter;
-use bevy::ecs::query::{With, Without};
+use bevy::ecs::query::Without;
 use bevy::ecs::system::{Commands, Query, Res, ResMut};
 
 use self::accept::accept_requests;
@@ -48,7 +48,7 @@ type PeerItem<'a> = (
 type Peers<'w, 's> = Query<'w, 's, PeerItem<'static>, Without<PendingConnect>>;
 /// The UDP peers whose `connect_udp` the transport has not started yet.
 type Pending<'w, 's> =
-    Query<'w, 's, (Entity, &'static mut UdpPeer, &'static mut PeerState), With<PendingConnect>>;
+    Query<'w, 's, (Entity, &'static PendingConnect, &'static mut UdpPeer, &'static mut PeerState)>;
 
 /// `StardustSet::Receive`: reads every port and updates the peers.
 pub(crate) fn receive(
@@ -65,7 +65,7 @@ pub(crate) fn receive(
     };
     let now = Instant::now();
     let transport = &mut *transport;
-    transport.refresh(&registry, registry.is_changed(), hash.0);
+    transport.refresh(&registry, registry.is_changed(), hash.0, now);
     start_pending(transport, &mut pending, &mut commands, now);
     let now = phase::run(transport.phase_parts(Phase::Receive, now), Phase::Receive, now);
     accept_requests(transport, &mut commands, &mut peers, now);

@@ -17,7 +17,7 @@ pub(super) fn start_pending(
     commands: &mut Commands<'_, '_>,
     now: Instant,
 ) {
-    for (entity, mut udp, mut state) in pending.iter_mut() {
+    for (entity, pending, mut udp, mut state) in pending.iter_mut() {
         commands.entity(entity).remove::<PendingConnect>();
         if let PeerState::Closing(reason) = &*state {
             let reason = reason.clone();
@@ -27,7 +27,7 @@ pub(super) fn start_pending(
         if state.is_closed() {
             continue;
         }
-        match transport.start_connect(entity, udp.remote, now) {
+        match transport.start_connect(entity, udp.remote, &pending.0, now) {
             Ok(port) => udp.local_port = port,
             Err(error) => {
                 bevy::log::error!("cannot connect to {}: {error}", udp.remote);
@@ -41,7 +41,7 @@ pub(super) fn start_pending(
 /// [`UdpBindFailure`](crate::udp::UdpBindFailure)), every connection asked for ends at once
 /// with [`DisconnectReason::TransportClosed`].
 pub(super) fn refuse_pending(pending: &mut Pending<'_, '_>, commands: &mut Commands<'_, '_>) {
-    for (entity, udp, mut state) in pending.iter_mut() {
+    for (entity, _, udp, mut state) in pending.iter_mut() {
         commands.entity(entity).remove::<PendingConnect>();
         let reason = match &*state {
             PeerState::Closing(reason) => reason.clone(),

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use bevy::ecs::change_detection::{DetectChangesMut, Mut};
 use bevy::ecs::message::MessageWriter;
-use stardust_proto::{ConnectionEvent, SessionStats};
+use stardust_proto::{ConnectionEvent, SessionStats, ZeroDropReason};
 
 use super::Peers;
 use crate::peer::{PeerState, PeerStats};
@@ -61,7 +61,7 @@ pub(super) fn sync_all(
     for slot in transport.slots_mut() {
         sync_slot(slot, peers, rejected, context);
     }
-    transport.remove_finished();
+    transport.remove_finished(Instant::now());
 }
 
 /// What every slot's pass needs from the transport.
@@ -90,8 +90,12 @@ fn sync_slot(
     slot.mark_seen();
     slot.deliver_into(&mut inbox.messages);
     apply_events(slot, &mut state, &mut udp, rejected, context.local_hash);
+    if udp.remote != slot.remote() && state.is_connected() {
+        // The peer moved (path migration): follow it.
+        udp.remote = slot.remote();
+    }
     let Some(measured) = slot.conn().session().map(|session| session.stats()) else { return };
-    apply_stats(measured, slot.queued_messages(), stats, udp_stats);
+    apply_stats(measured, slot, stats, udp_stats);
     if let Some(limit) = context.violation_limit
         && state.is_connected()
         && let Some(reason) = reason::violation(|r| measured.drops.get(r), limit)
@@ -112,6 +116,7 @@ fn apply_events(
     local_hash: u64,
 ) {
     let (entity, remote, listen_addr) = (slot.entity(), slot.remote(), slot.listen_addr());
+    let (secure, peer_key) = (slot.conn().is_secure(), slot.conn().peer_key());
     let mut finished = false;
     for event in slot.drain_events() {
         match event {
@@ -120,6 +125,8 @@ fn apply_events(
                     **state = PeerState::Connected;
                 }
                 udp.remote = remote;
+                udp.secure = secure;
+                udp.peer_key = udp.peer_key.or(peer_key);
             }
             ConnectionEvent::Rejected { code, data } => {
                 let listen_addr = listen_addr.unwrap_or(remote);
@@ -146,10 +153,13 @@ fn apply_events(
 /// it changes, so `Changed<PeerStats>` means something.
 fn apply_stats(
     measured: &SessionStats,
-    queued: usize,
+    slot: &PeerSlot,
     mut stats: Mut<'_, PeerStats>,
     mut udp_stats: Mut<'_, UdpPeerStats>,
 ) {
+    let zero = slot.conn().zero_stats();
+    let unauthenticated =
+        zero.dropped(ZeroDropReason::Unauthenticated) + zero.dropped(ZeroDropReason::Replayed);
     let rtt = if measured.packets_received > 0 { Some(measured.rtt) } else { stats.rtt };
     let loss = measured.packet_loss as f32;
     let current = (stats.rtt, stats.packet_loss, stats.bytes_sent, stats.bytes_received);
@@ -165,6 +175,8 @@ fn apply_stats(
         packets_lost: measured.packets_lost,
         frames_resent: measured.frames_resent,
         dropped_incoming: measured.drops.total(),
-        queued_messages: queued as u64,
+        dropped_unauthenticated: unauthenticated,
+        migrations: slot.migrations(),
+        queued_messages: slot.queued_messages() as u64,
     });
 }

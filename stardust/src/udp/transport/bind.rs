@@ -5,12 +5,15 @@ use std::time::Duration;
 
 use thiserror::Error;
 
+use stardust_proto::crypto::{Entropy, ResetKey, SeededEntropy};
+
 use super::UdpTransport;
 use super::engines::Engines;
 use crate::udp::config::UdpConfig;
 use crate::udp::listener::ListenPort;
 use crate::udp::port_io::{BufferShape, PortIo};
 use crate::udp::ports::{ClientPorts, PeerPorts};
+use crate::udp::security::{Gate, Identity, IdentityError, UdpSecurity, os_entropy};
 use crate::udp::socket::{BindError, PortSocket};
 
 /// Why the UDP transport could not start. Found when the plugin is added, never later; the
@@ -42,6 +45,9 @@ pub enum UdpBindError {
     /// The same peer port is listed twice in [`UdpConfig::peer_ports`].
     #[error("udp peer port {0} is listed twice; list each peer port once (0 may repeat)")]
     DuplicatePeerPort(u16),
+    /// The listener's identity could not be made (the OS's random generator failed).
+    #[error("udp transport identity: {0}")]
+    Identity(#[from] IdentityError),
     /// [`UdpConfig::busy_poll`] is longer than [`UdpConfig::MAX_BUSY_POLL`].
     #[error(
         "UdpConfig::busy_poll of {busy_poll:?} would stall every idle frame that long; keep it at most {max:?} (tens of microseconds are typical)",
@@ -60,25 +66,41 @@ impl UdpTransport {
         if config.busy_poll > UdpConfig::MAX_BUSY_POLL {
             return Err(UdpBindError::BusyPollTooLong { busy_poll: config.busy_poll });
         }
+        let mut entropy = os_entropy()?;
         let shape = BufferShape {
             batch: config.batch_size,
             max_datagram: config.max_datagram_size,
             mtu: config.mtu,
         };
+        // A secure listener needs a static key: the configured one, or one made now.
+        let identity = match (config.security, config.listen, &config.identity) {
+            (UdpSecurity::Secure, Some(_), None) => Some(Identity::generate()?),
+            (UdpSecurity::Secure, _, identity) => identity.clone(),
+            (UdpSecurity::Insecure, _, _) => None,
+        };
         let (listener, peer_ports) = match config.listen {
             Some(listen) => {
-                let (listener, ports) = bind_listener(listen, &config, shape)?;
+                let seed = SeededEntropy::new(entropy.bytes32());
+                let (listener, ports) =
+                    bind_listener(listen, &config, shape, identity.as_ref(), seed)?;
                 (Some(listener), ports)
             }
             None => (None, Vec::new()),
         };
-        let salt = listener.as_ref().map_or(0, |l: &ListenPort| l.local_addr().port());
+        let listening = listener.as_ref().map(ListenPort::public_key);
+        let gate = Gate::new(&config.accept, listening.flatten());
+        // Connections present the configured identity only: a key made for listening is new
+        // at every start, and says nothing about this App.
+        let engines =
+            Engines::new(&config, config.identity.clone(), SeededEntropy::new(entropy.bytes32()));
         Ok(Self {
-            engines: Engines::new(&config, u64::from(salt)),
+            engines,
             listener,
             peer_ports: PeerPorts::new(peer_ports, config.max_peers),
             client_ports: ClientPorts::new(shape, config.client_bind, config.client_socket.clone()),
             phase_work: [Duration::ZERO; 2],
+            identity: identity.filter(|_| config.listen.is_some()),
+            gate,
             config,
         })
     }
@@ -89,6 +111,8 @@ fn bind_listener(
     listen: SocketAddr,
     config: &UdpConfig,
     shape: BufferShape,
+    identity: Option<&Identity>,
+    entropy: SeededEntropy,
 ) -> Result<(ListenPort, Vec<PortIo>), UdpBindError> {
     if config.peer_ports.is_empty() {
         return Err(UdpBindError::NoPeerPorts { listen });
@@ -101,18 +125,20 @@ fn bind_listener(
         seen.push(port);
     }
     let socket = PortSocket::bind(listen, &config.socket).map_err(UdpBindError::Listen)?;
-    let listener = ListenPort::new(
-        socket,
-        config.batch_size,
-        config.max_datagram_size,
-        config.listen_poll_interval,
-    );
+    let keypair = identity.map(|identity| identity.keypair().clone());
+    let listener =
+        ListenPort::new(socket, config.batch_size, config.listen_poll_interval, keypair, entropy);
+    let reset = identity.map(|identity| ResetKey::from_identity(identity.keypair()));
     let mut ports = Vec::new();
     for &port in &config.peer_ports {
         let addr = SocketAddr::new(listen.ip(), port);
         let socket = PortSocket::bind(addr, &config.socket)
             .map_err(|source| UdpBindError::PeerPort { port, source })?;
-        ports.push(PortIo::new(socket, Some(shape.make())));
+        let mut port = PortIo::new(socket, Some(shape.make()));
+        if let Some(reset) = reset {
+            port.answer_unknown_with_resets(reset);
+        }
+        ports.push(port);
     }
     Ok((listener, ports))
 }

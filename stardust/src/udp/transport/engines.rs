@@ -2,15 +2,19 @@
 
 use std::time::Instant;
 
-use stardust_proto::zero::Request;
-use stardust_proto::{AcceptedPeer, ChannelTable, Connection, ConnectionConfig};
+use stardust_proto::crypto::SeededEntropy;
+use stardust_proto::{
+    AcceptedPeer, ChannelTable, ClientSecurity, ConnectParams, Connection, ConnectionConfig,
+    SecureClient,
+};
 
-use super::seq::SeqGenerator;
 use crate::channel::ChannelRegistry;
 use crate::udp::config::{UDP_TRANSPORT_ID, UdpConfig};
+use crate::udp::connect::UdpConnectOptions;
+use crate::udp::security::{Identity, UdpSecurity};
 
-/// The channel table, the protocol hash and the per-connection settings new engines are
-/// made with, and the source of their first packet numbers.
+/// The channel table, the protocol hash, the security and the per-connection settings new
+/// engines are made with, and the randomness they draw.
 ///
 /// Invariant: new connections use the table and hash current at their start; existing ones
 /// keep theirs.
@@ -18,20 +22,29 @@ use crate::udp::config::{UDP_TRANSPORT_ID, UdpConfig};
 pub(crate) struct Engines {
     config: ConnectionConfig,
     transport_version: u32,
+    security: UdpSecurity,
+    identity: Option<Identity>,
     channels: Option<ChannelTable>,
     protocol_hash: u64,
-    seq: SeqGenerator,
+    entropy: SeededEntropy,
 }
 
 impl Engines {
-    /// Engines configured by `config`, with packet numbers seeded from the clock and `salt`.
-    pub(crate) fn new(config: &UdpConfig, salt: u64) -> Self {
+    /// Engines configured by `config`, presenting `identity` when connecting (anonymous when
+    /// `None`), drawing from `entropy`.
+    pub(crate) fn new(
+        config: &UdpConfig,
+        identity: Option<Identity>,
+        entropy: SeededEntropy,
+    ) -> Self {
         Self {
             config: config.connection_config(),
             transport_version: config.transport_version,
+            security: config.security,
+            identity,
             channels: None,
             protocol_hash: 0,
-            seq: SeqGenerator::from_time(salt),
+            entropy,
         }
     }
 
@@ -55,27 +68,34 @@ impl Engines {
         self.protocol_hash = hash;
     }
 
-    /// A random-looking packet number for this side of a new connection.
-    pub(crate) fn next_seq(&mut self) -> u16 {
-        self.seq.next_u16()
-    }
-
     /// The engine of a peer the listen port accepted; `None` without a channel table.
-    pub(crate) fn accepted(&self, now: Instant, peer: &AcceptedPeer) -> Option<Connection> {
+    pub(crate) fn accepted(&self, now: Instant, peer: AcceptedPeer) -> Option<Connection> {
         let channels = self.channels.clone()?;
         Some(Connection::accepted(self.config.clone(), channels, now, peer))
     }
 
     /// The engine of a connection to a remote listener, its request due at `now`; `None`
     /// without a channel table.
-    pub(crate) fn connect(&mut self, now: Instant) -> Option<Connection> {
+    pub(crate) fn connect(
+        &mut self,
+        now: Instant,
+        options: &UdpConnectOptions,
+    ) -> Option<Connection> {
         let channels = self.channels.clone()?;
-        let request = Request {
+        let security = match self.security {
+            UdpSecurity::Secure => ClientSecurity::Secure(SecureClient {
+                identity: self.identity.as_ref().map(|identity| identity.keypair().clone()),
+                listener_key: options.listener_key,
+                app_payload: options.payload.clone(),
+            }),
+            UdpSecurity::Insecure => ClientSecurity::Insecure,
+        };
+        let params = ConnectParams {
             transport_id: UDP_TRANSPORT_ID,
             transport_version: self.transport_version,
             protocol_hash: self.protocol_hash,
-            seq: self.seq.next_u16(),
+            security,
         };
-        Some(Connection::connect(self.config.clone(), channels, request, now))
+        Some(Connection::connect(self.config.clone(), channels, params, &mut self.entropy, now))
     }
 }

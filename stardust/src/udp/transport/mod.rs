@@ -1,12 +1,10 @@
 //! The [`UdpTransport`] resource: what it owns (the listen port, the peer ports, the client
 //! ports, what new engines are made with) and the operations the systems call on it.
 //!
-//! `bind.rs` binds the sockets; `engines.rs` builds each connection's protocol engine;
-//! `seq.rs` draws first packet numbers.
+//! `bind.rs` binds the sockets; `engines.rs` builds each connection's protocol engine.
 
 mod bind;
 mod engines;
-mod seq;
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -14,17 +12,19 @@ use std::time::{Duration, Instant};
 use bevy::ecs::entity::Entity;
 use bevy::ecs::resource::Resource;
 use serde_json::{Value, json};
-use stardust_proto::zero::{Close, ZeroMessage};
-use stardust_proto::{ConnectRequest, EndpointConfig, EndpointStats, ReasonCode};
+use stardust_proto::crypto::{PublicKey, Ticket};
+use stardust_proto::{ConnectRequest, CookiePolicy, EndpointConfig, EndpointStats, ReasonCode};
 use thiserror::Error;
 
 pub use self::bind::UdpBindError;
 use self::engines::Engines;
 use super::config::{UDP_TRANSPORT_ID, UdpConfig};
+use super::connect::UdpConnectOptions;
 use super::listener::ListenPort;
 use super::phase::PhaseParts;
 use super::port_io::{PeerSlot, Phase, PortIo};
 use super::ports::{ClientPorts, OpenError, PeerPorts, PortTable, SeatError};
+use super::security::{Admission, ConnectAttempt, Gate, Identity, UdpSecurity};
 use super::socket::UdpPortStats;
 use crate::channel::ChannelRegistry;
 
@@ -59,6 +59,11 @@ pub struct UdpTransport {
     /// How long the last run of each phase worked, over all its ports (`[receive, transmit]`):
     /// what decides whether the next run of that phase is worth spreading over the pool.
     phase_work: [Duration; 2],
+    /// The listener's identity (configured, or made at bind); `None` when not listening or
+    /// insecure.
+    identity: Option<Identity>,
+    /// The accept policy in force.
+    gate: Gate,
 }
 
 /// Why an outgoing connection could not start; the peer is disconnected with
@@ -72,10 +77,17 @@ pub(crate) enum ConnectError {
 }
 
 /// What the accept pass did with a request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Accepted {
     /// The peer sits on this peer port; the accept is on its way.
-    OnPort(u16),
+    OnPort {
+        port: u16,
+        /// The client's static key, unless anonymous or insecure.
+        peer_key: Option<PublicKey>,
+        /// The ticket it was admitted with, under a ticket policy.
+        ticket: Option<Ticket>,
+        secure: bool,
+    },
     /// Refused (and answered, except without a channel table): the entity is not used.
     Refused,
 }
@@ -90,6 +102,18 @@ impl UdpTransport {
     /// when this App does not listen. Connect other Apps here.
     pub fn listen_addr(&self) -> Option<SocketAddr> {
         self.listener.as_ref().map(ListenPort::local_addr)
+    }
+
+    /// The listener's static public key, for clients to pin (its `Display` is the 44-character
+    /// base64 text they pass in [`UdpConnectOptions::listener_key`]); `None` when this App does
+    /// not listen or is insecure.
+    pub fn public_key(&self) -> Option<PublicKey> {
+        self.identity.as_ref().map(Identity::public_key)
+    }
+
+    /// Whether connections are encrypted and authenticated.
+    pub fn security(&self) -> UdpSecurity {
+        self.config.security
     }
 
     /// The bound peer ports, ascending.
@@ -158,16 +182,27 @@ impl UdpTransport {
 
     /// Brings the channel table and the handshake identity up to date with the registry and
     /// the protocol hash. New connections use them; existing ones keep theirs.
-    pub(crate) fn refresh(&mut self, registry: &ChannelRegistry, changed: bool, hash: u64) {
+    pub(crate) fn refresh(
+        &mut self,
+        registry: &ChannelRegistry,
+        changed: bool,
+        hash: u64,
+        now: Instant,
+    ) {
         self.engines.refresh_channels(registry, changed);
         if let Some(listener) = self.listener.as_mut() {
-            let configured = listener.configure(EndpointConfig {
+            let config = EndpointConfig {
                 transport_id: UDP_TRANSPORT_ID,
                 transport_version: self.config.transport_version,
                 protocol_hash: hash,
                 max_peers: self.config.max_peers,
                 accepting: self.config.accept_new_peers,
-            });
+                cookies: self.config.cookies,
+            };
+            let configured = listener.configure(config, now);
+            if let CookiePolicy::WhenBusy { .. } = self.config.cookies {
+                listener.set_unproven(self.peer_ports.unproven());
+            }
             if !configured && self.engines.protocol_hash() != hash {
                 bevy::log::warn!(
                     "the protocol hash changed while peers are connected; the listener keeps the \
@@ -195,9 +230,9 @@ impl UdpTransport {
         self.peer_ports.end_peer_at(addr)
     }
 
-    /// Accepts `request` as `entity`: seats it on the emptiest peer port, answers it from the
-    /// listen port and installs its engine there. Refuses (answering `full`) when there is no
-    /// room or its address already has a peer.
+    /// Accepts `request` as `entity`, if the accept policy admits it: seats it on the
+    /// emptiest peer port, answers it from the listen port and installs its engine there.
+    /// Refuses (answering with the policy's reason, or `full` when there is no room).
     pub(crate) fn accept(
         &mut self,
         request: ConnectRequest,
@@ -206,7 +241,20 @@ impl UdpTransport {
     ) -> Accepted {
         let Some(listener) = self.listener.as_mut() else { return Accepted::Refused };
         let from = request.from();
-        let port = match self.peer_ports.place(from) {
+        let attempt = ConnectAttempt {
+            addr: from,
+            client_key: request.client_key(),
+            payload: request.payload(),
+        };
+        let ticket = match self.gate.admit(&attempt) {
+            Admission::Admit(ticket) => ticket,
+            Admission::Refuse(code, data) => {
+                bevy::log::debug!("the accept policy refused a peer from {from}: {data}");
+                listener.reject(request, code, data);
+                return Accepted::Refused;
+            }
+        };
+        let port = match self.peer_ports.place(from, request.is_secure()) {
             Ok(port) => port,
             Err(error) => {
                 bevy::log::debug!("refusing a peer from {from}: {error}");
@@ -218,20 +266,18 @@ impl UdpTransport {
                 return Accepted::Refused;
             }
         };
-        let local_seq = self.engines.next_seq();
-        let Some(accepted) = listener.accept(request, port, local_seq) else {
+        let Some(peer) = listener.accept(now, request, port) else { return Accepted::Refused };
+        let (cid, record, peer_key) = (peer.cid(), peer.record, peer.client_key);
+        let Some(conn) = self.engines.accepted(now, peer) else {
+            // No channel table (logged when it failed): the client times out.
+            listener.forget(now, record);
             return Accepted::Refused;
         };
-        let Some(conn) = self.engines.accepted(now, &accepted) else {
-            // No channel table (logged when it failed): the peer times out.
-            listener.forget(from);
-            return Accepted::Refused;
-        };
-        match self.peer_ports.seat(port, PeerSlot::new(entity, from, None, conn)) {
-            Ok(()) => Accepted::OnPort(port),
+        match self.peer_ports.seat(port, PeerSlot::accepted(entity, from, cid, record, conn)) {
+            Ok(()) => Accepted::OnPort { port, peer_key, ticket, secure: cid.is_some() },
             Err(error) => {
                 bevy::log::warn!("could not seat the peer from {from}: {error}");
-                listener.forget(from);
+                listener.forget(now, record);
                 Accepted::Refused
             }
         }
@@ -251,9 +297,10 @@ impl UdpTransport {
         &mut self,
         entity: Entity,
         listen: SocketAddr,
+        options: &UdpConnectOptions,
         now: Instant,
     ) -> Result<u16, ConnectError> {
-        let conn = self.engines.connect(now).ok_or(ConnectError::NoChannels)?;
+        let conn = self.engines.connect(now, options).ok_or(ConnectError::NoChannels)?;
         Ok(self.client_ports.open(PeerSlot::new(entity, listen, Some(listen), conn))?)
     }
 
@@ -265,11 +312,11 @@ impl UdpTransport {
 
     /// Drops finished slots from their ports and the listen port's records; closes client
     /// ports left empty.
-    pub(crate) fn remove_finished(&mut self) {
+    pub(crate) fn remove_finished(&mut self, now: Instant) {
         let listener = &mut self.listener;
         self.peer_ports.remove_finished(|slot| {
-            if let Some(listener) = listener.as_mut() {
-                listener.forget(slot.remote());
+            if let (Some(listener), Some(record)) = (listener.as_mut(), slot.record()) {
+                listener.forget(now, record);
             }
         });
         self.client_ports.remove_finished();
@@ -290,19 +337,15 @@ impl UdpTransport {
 }
 
 impl Drop for UdpTransport {
-    /// Tells every established peer that this App is going away (one `close` with reason
+    /// Tells every established peer that this App is going away (one close with reason
     /// `shutting down`, which the remote side reports as
     /// [`DisconnectReason::TransportClosed`](crate::peer::DisconnectReason::TransportClosed))
     /// instead of leaving it to time out. Best effort: nothing blocks, nothing is resent.
     fn drop(&mut self) {
-        let mut close = Vec::new();
-        let message =
-            ZeroMessage::Close(Close { code: ReasonCode::SHUTTING_DOWN, data: Value::Null });
-        message.encode(&mut close);
         let mut spare = self.client_ports.spare_buffers();
         let peers = self.peer_ports.as_mut_slice().iter_mut();
         for io in peers.chain(self.client_ports.iter_mut()) {
-            io.send_to_established(&close, &mut spare);
+            io.say_goodbye(ReasonCode::SHUTTING_DOWN, &mut spare);
         }
     }
 }
@@ -321,7 +364,7 @@ mod tests {
             ..UdpConfig::default()
         };
         let mut transport = UdpTransport::bind(config).unwrap();
-        transport.refresh(&ChannelRegistry::default(), true, 7);
+        transport.refresh(&ChannelRegistry::default(), true, 7, Instant::now());
         transport
     }
 
@@ -331,8 +374,12 @@ mod tests {
         let mut transport = connecting_transport();
         let listener = SocketAddr::from((Ipv4Addr::LOCALHOST, 9));
         let now = Instant::now();
-        let first = transport.start_connect(world.spawn_empty().id(), listener, now).unwrap();
-        let second = transport.start_connect(world.spawn_empty().id(), listener, now).unwrap();
+        let first = transport
+            .start_connect(world.spawn_empty().id(), listener, &UdpConnectOptions::default(), now)
+            .unwrap();
+        let second = transport
+            .start_connect(world.spawn_empty().id(), listener, &UdpConnectOptions::default(), now)
+            .unwrap();
         assert_ne!(first, second, "a listener tells its peers apart by address");
         assert_eq!(transport.client_ports().len(), 2);
     }
@@ -345,7 +392,16 @@ mod tests {
         let mut ports = Vec::new();
         for listener in [9, 9, 10, 11] {
             let listener = SocketAddr::from((Ipv4Addr::LOCALHOST, listener));
-            ports.push(transport.start_connect(world.spawn_empty().id(), listener, now).unwrap());
+            ports.push(
+                transport
+                    .start_connect(
+                        world.spawn_empty().id(),
+                        listener,
+                        &UdpConnectOptions::default(),
+                        now,
+                    )
+                    .unwrap(),
+            );
         }
         assert_eq!(transport.client_ports().len(), 2);
         // Listener 10 goes to the first port (tie, first bound), listener 11 to the second.
