@@ -16,6 +16,7 @@ mod flow_control_queues_instead_of_failing;
 mod fragment_boundaries_round_trip;
 mod fragment_memory_is_capped;
 mod higher_priority_goes_first;
+mod malformed_fragment_never_wedges_a_reliable_channel;
 mod measures_rtt_and_loss;
 mod netsim_is_deterministic;
 mod proptest_session_survives_arbitrary_bytes;
