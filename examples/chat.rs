@@ -2,7 +2,7 @@
 //!
 //! ```sh
 //! cargo run --example chat -- --listen 127.0.0.1:7777                # one terminal (the host)
-//! cargo run --example chat -- --connect 127.0.0.1:7777 --name Bob    # each other terminal
+//! cargo run --example chat -- --connect 127.0.0.1:7777 --key KEY --name Bob  # each other terminal
 //! ```
 //!
 //! Lines typed anywhere are shown to everyone else; the host relays them and announces who
@@ -31,10 +31,13 @@ const MAX_TEXT: usize = 900;
 const FRAME: Duration = Duration::from_millis(10);
 const USAGE: &str = "\
 usage: cargo run --example chat -- --listen ADDR [--name NAME]
-       cargo run --example chat -- --connect ADDR --name NAME
+       cargo run --example chat -- --connect ADDR --key KEY --name NAME
 
-  --listen ADDR   host a chat on ADDR (e.g. 127.0.0.1:7777); guests get the next two ports
+  --listen ADDR   host a chat on ADDR (e.g. 127.0.0.1:7777); guests get the next two ports;
+                  prints the host's public key
   --connect ADDR  join the chat hosted at ADDR
+  --key KEY       the host's public key, as --listen printed it: only that host can answer
+                  (without it the chat is encrypted, but whoever answers at ADDR is trusted)
   --name NAME     how others see you (default: host / guest)
 
 In the chat: type a line and press Enter to send it; /who lists who is here; /quit leaves.";
@@ -42,7 +45,8 @@ In the chat: type a line and press Enter to send it; /who lists who is here; /qu
 /// Which side this terminal is.
 enum Role {
     Host(SocketAddr),
-    Guest(SocketAddr),
+    /// The host's address and, when given, its key.
+    Guest(SocketAddr, Option<PublicKey>),
 }
 
 /// This terminal's name.
@@ -71,7 +75,7 @@ struct Joined(bool);
 
 fn parse_args() -> Result<(Role, String), String> {
     let argv: Vec<String> = std::env::args().skip(1).collect();
-    let (mut role, mut name) = (None, None);
+    let (mut role, mut name, mut key) = (None, None, None);
     let mut args = argv.iter();
     while let Some(flag) = args.next() {
         let mut addr = || -> Result<SocketAddr, String> {
@@ -80,13 +84,22 @@ fn parse_args() -> Result<(Role, String), String> {
         };
         match flag.as_str() {
             "--listen" if role.is_none() => role = Some(Role::Host(addr()?)),
-            "--connect" if role.is_none() => role = Some(Role::Guest(addr()?)),
+            "--connect" if role.is_none() => role = Some(Role::Guest(addr()?, None)),
+            "--key" => {
+                let text = args.next().ok_or("--key needs the host's public key")?;
+                let parsed: PublicKey = text.parse().map_err(|error| format!("--key: {error}"))?;
+                key = Some(parsed);
+            }
             "--listen" | "--connect" => return Err("give one of --listen or --connect".into()),
             "--name" => name = Some(args.next().ok_or("--name needs a value")?.clone()),
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
-    let role = role.ok_or("give --listen ADDR or --connect ADDR")?;
+    let role = match (role.ok_or("give --listen ADDR or --connect ADDR")?, key) {
+        (Role::Guest(addr, _), key) => Role::Guest(addr, key),
+        (Role::Host(_), Some(_)) => return Err("--key is for --connect".into()),
+        (host, None) => host,
+    };
     let default = if matches!(role, Role::Host(_)) { "host" } else { "guest" };
     let name = clean(name.as_deref().unwrap_or(default), 32);
     if name.is_empty() {
@@ -138,7 +151,7 @@ fn build_app(role: &Role, name: String) -> Result<App, String> {
             Some(last) => UdpConfig::listening(*addr, addr.port() + 1..=last),
             None => return Err(format!("port {} leaves no room for peer ports", addr.port())),
         },
-        Role::Guest(_) => UdpConfig::default(),
+        Role::Guest(..) => UdpConfig::default(),
     };
     let mut app = App::new();
     app.add_plugins((StardustPlugin, UdpPlugin::new(config)));
@@ -155,8 +168,9 @@ fn build_app(role: &Role, name: String) -> Result<App, String> {
         .init_resource::<Joined>();
     match role {
         Role::Host(_) => app.add_systems(Update, (host_receive, host_leaves, host_typed).chain()),
-        Role::Guest(addr) => {
-            app.world_mut().connect_udp(*addr);
+        Role::Guest(addr, key) => {
+            let options = UdpConnectOptions { listener_key: *key, ..UdpConnectOptions::default() };
+            app.world_mut().connect_udp_with(*addr, options);
             app.add_systems(Update, (guest_lifecycle, guest_receive, guest_typed).chain())
         }
     };
@@ -319,12 +333,16 @@ fn main() -> ExitCode {
     };
     match role {
         Role::Host(_) => {
-            let addr = app.world().resource::<UdpTransport>().listen_addr();
-            let addr = addr.map_or("?".into(), |a| a.to_string());
+            let transport = app.world().resource::<UdpTransport>();
+            let addr = transport.listen_addr().map_or("?".into(), |a| a.to_string());
+            let key = transport.public_key().map_or("?".into(), |key| key.to_string());
             println!("* hosting on {addr} as {name}; others join with:");
-            println!("*   cargo run --example chat -- --connect {addr} --name NAME");
+            println!("*   cargo run --example chat -- --connect {addr} --key {key} --name NAME");
         }
-        Role::Guest(addr) => println!("* joining {addr} as {name} ..."),
+        Role::Guest(addr, Some(_)) => println!("* joining {addr} as {name} ..."),
+        Role::Guest(addr, None) => println!(
+            "* joining {addr} as {name} (no --key: encrypted, but the host is not authenticated) ..."
+        ),
     }
     println!("* type a line and press Enter; /who lists who is here; /quit leaves");
     let typed = spawn_stdin_reader();

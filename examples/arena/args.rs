@@ -2,6 +2,8 @@
 
 use std::net::SocketAddr;
 
+use stardust::prelude::PublicKey;
+
 use crate::session::{Mode, Options};
 
 /// What `--help` and every bad argument print.
@@ -9,14 +11,19 @@ pub const USAGE: &str = "\
 usage: cargo run --release --example arena -- [OPTIONS]
 
 With no options, runs a listener (4 peer ports) and 12 bots in one process over UDP on
-127.0.0.1 for 5 s, prints the protocol hash, a per-peer table and the port distribution,
-and exits 0 only if every reliable message arrived.
+127.0.0.1 for 5 s, every connection encrypted and the listener's key pinned, prints the
+protocol hash, a per-peer table and the port distribution, and exits 0 only if every
+reliable message arrived.
 
 options:
   --listen ADDR   run only the listener on ADDR (e.g. 127.0.0.1:7777; peer ports are the
-                  next --ports ports, or OS-chosen if ADDR's port is 0); runs until Ctrl-C
-                  or --seconds
+                  next --ports ports, or OS-chosen if ADDR's port is 0); prints its public
+                  key; runs until Ctrl-C or --seconds
+  --identity FILE the listener's key pair: loaded from FILE, or made and saved there (without
+                  it, a new key at every start)
   --connect ADDR  run only the bots, connecting to the listener at ADDR
+  --key KEY       the listener's public key, as --listen printed it: the bots then refuse any
+                  other listener (without it they take the key the listener presents)
   --bots N        bots to connect (default 12)
   --seconds S     how long bots send, or how long the listener runs (default 5 for bots)
   --ports N       the listener's peer ports (default 4)
@@ -49,6 +56,14 @@ pub fn parse<'a>(args: impl IntoIterator<Item = &'a str>) -> Result<Options, Arg
             "--help" | "-h" => return Err(ArgsError::Help),
             "--listen" => listen = Some(parsed(flag, value(flag, &mut args)?, "an address")?),
             "--connect" => connect = Some(parsed(flag, value(flag, &mut args)?, "an address")?),
+            "--key" => {
+                let text = value(flag, &mut args)?;
+                let key: PublicKey = text.parse().map_err(|error| {
+                    ArgsError::Bad(format!("--key expects the listener's public key: {error}"))
+                })?;
+                options.key = Some(key);
+            }
+            "--identity" => options.identity = Some(value(flag, &mut args)?.into()),
             "--bots" => options.bots = parsed(flag, value(flag, &mut args)?, "a number")?,
             "--ports" => options.ports = parsed(flag, value(flag, &mut args)?, "a number")?,
             "--seconds" => {
@@ -69,6 +84,12 @@ pub fn parse<'a>(args: impl IntoIterator<Item = &'a str>) -> Result<Options, Arg
             return Err(ArgsError::Bad("--listen and --connect run in separate processes".into()));
         }
     };
+    if options.key.is_some() && !matches!(options.mode, Mode::Connect(_)) {
+        return Err(ArgsError::Bad("--key is for --connect (the bots pin it)".into()));
+    }
+    if options.identity.is_some() && !matches!(options.mode, Mode::Listen(_)) {
+        return Err(ArgsError::Bad("--identity is for --listen".into()));
+    }
     if options.bots == 0 && !matches!(options.mode, Mode::Listen(_)) {
         return Err(ArgsError::Bad("--bots must be at least 1".into()));
     }

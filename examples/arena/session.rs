@@ -1,6 +1,7 @@
 //! Running the arena: building the App for a mode, the frame loop, and its phases.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use bevy::prelude::*;
@@ -44,11 +45,15 @@ pub struct Options {
     pub seconds: Option<f64>,
     /// Peer ports of the listener.
     pub ports: usize,
+    /// The listener's public key the bots pin ([`Mode::Connect`]; [`Mode::Local`] pins its own).
+    pub key: Option<PublicKey>,
+    /// Where the listener keeps its key pair ([`Mode::Listen`]).
+    pub identity: Option<PathBuf>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { mode: Mode::Local, bots: 12, seconds: None, ports: 4 }
+        Options { mode: Mode::Local, bots: 12, seconds: None, ports: 4, key: None, identity: None }
     }
 }
 
@@ -69,6 +74,16 @@ struct Departures(Vec<String>);
 
 /// The transport configuration for `options`, or why it cannot be built.
 fn transport_config(options: &Options) -> Result<UdpConfig, String> {
+    let identity = match &options.identity {
+        Some(path) => Some(Identity::load_or_generate(path).map_err(|e| e.to_string())?),
+        None => None,
+    };
+    let config = listen_config(options)?;
+    Ok(UdpConfig { identity, ..config })
+}
+
+/// Where the transport binds for `options`.
+fn listen_config(options: &Options) -> Result<UdpConfig, String> {
     match options.mode {
         Mode::Local => Ok(UdpConfig::loopback(options.ports)),
         Mode::Connect(_) => Ok(UdpConfig::default()),
@@ -146,8 +161,12 @@ pub fn run_listener(options: &Options) -> Result<Outcome, String> {
     let transport = app.world().resource::<UdpTransport>();
     let ports: Vec<String> = transport.peer_ports().map(|p| p.to_string()).collect();
     let listen = transport.listen_addr().map_or("-".into(), |a| a.to_string());
+    let key = transport.public_key().map_or("-".into(), |key| key.to_string());
     println!("listening on {listen}, peer ports {}", ports.join(", "));
-    println!("connect bots with: cargo run --release --example arena -- --connect {listen}");
+    println!("public key {key}");
+    println!(
+        "connect bots with: cargo run --release --example arena -- --connect {listen} --key {key}"
+    );
     let start = Instant::now();
     let limit = options.seconds.map(Duration::from_secs_f64);
     while limit.is_none_or(|limit| start.elapsed() < limit) {
@@ -164,18 +183,27 @@ pub fn run_listener(options: &Options) -> Result<Outcome, String> {
 /// `seconds`, drain, print the tables, close.
 pub fn run_bots(options: &Options) -> Result<Outcome, String> {
     let mut app = build_app(options)?;
-    let target = match options.mode {
-        Mode::Connect(addr) => addr,
-        _ => app
-            .world()
-            .resource::<UdpTransport>()
-            .listen_addr()
-            .ok_or("the arena does not listen")?,
+    let transport = app.world().resource::<UdpTransport>();
+    let (target, key) = match options.mode {
+        Mode::Connect(addr) => (addr, options.key),
+        _ => {
+            // Both sides here: the bots pin the listener's own key.
+            let listen = transport.listen_addr().ok_or("the arena does not listen")?;
+            (listen, transport.public_key())
+        }
     };
     println!("{}", protocol_hash(&app));
-    println!("{} bots connecting to {target}", options.bots);
+    match key {
+        Some(key) => println!("{} bots connecting to {target}, pinning key {key}", options.bots),
+        None => println!(
+            "{} bots connecting to {target}; no --key given: encrypted, but the listener is not \
+             authenticated (any listener at that address is taken)",
+            options.bots
+        ),
+    }
+    let connect = UdpConnectOptions { listener_key: key, ..UdpConnectOptions::default() };
     for index in 1..=options.bots {
-        let peer = app.world_mut().connect_udp(target);
+        let peer = app.world_mut().connect_udp_with(target, connect.clone());
         app.world_mut().entity_mut(peer).insert((Bot::new(index), Traffic::default()));
     }
     let mut outcome = Outcome::default();

@@ -11,6 +11,7 @@ pub use crate::peer::{
 };
 pub use crate::plugin::{ChannelAppExt, StardustPlugin, StardustSet};
 pub use crate::udp::{
-    UdpBindFailure, UdpConfig, UdpConnectExt, UdpConnectRejected, UdpDirection, UdpPeer,
-    UdpPeerStats, UdpPlugin, UdpTransport,
+    AcceptPolicy, Identity, UdpBindFailure, UdpConfig, UdpConnectExt, UdpConnectOptions,
+    UdpConnectRejected, UdpDirection, UdpPeer, UdpPeerStats, UdpPlugin, UdpSecurity, UdpTransport,
 };
+pub use stardust_proto::crypto::PublicKey;

@@ -7,7 +7,7 @@ use crate::session::{self, Mode, Options};
 
 #[test]
 fn arena_delivers_every_reliable_message_and_spreads_bots_evenly() {
-    let options = Options { mode: Mode::Local, bots: 12, seconds: Some(1.5), ports: 4 };
+    let options = Options { seconds: Some(1.5), ..Options::default() };
     let outcome = session::run_bots(&options).expect("the arena starts on 127.0.0.1");
     assert!(outcome.problems.is_empty(), "the arena would exit 1: {:#?}", outcome.problems);
     let loads: Vec<usize> = outcome.port_loads.iter().map(|(_, n)| *n).collect();
