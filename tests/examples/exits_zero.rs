@@ -3,7 +3,7 @@
 //! bots spread 3/3/3/3 over the ports: what `cargo run --release --example arena` checks
 //! before exiting 0, here with a shorter play time.
 
-use crate::session::{self, Mode, Options};
+use crate::session::{self, Options};
 
 #[test]
 fn arena_delivers_every_reliable_message_and_spreads_bots_evenly() {
