@@ -13,6 +13,7 @@ mod app_listens_and_connects_at_once;
 mod bind_failure_is_reported_and_the_app_runs_on;
 mod busy_poll_stops_at_the_first_datagram;
 mod client_port_connects_to_its_only_peer;
+mod dropped_listener_says_goodbye_three_times;
 mod forged_replayed_and_modified_packets_change_nothing;
 mod garbage_at_every_port_does_not_disturb_peers;
 mod garbage_from_a_connected_peer_disconnects_only_it;

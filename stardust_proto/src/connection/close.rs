@@ -41,8 +41,11 @@ impl Connection {
 
     /// Ends the connection at once, for a driver that is going away: writes one close into
     /// `buf` (cleared first) when the connection may send one, and reports
-    /// [`CloseReason::Local`]. Returns whether `buf` holds a datagram to send. Does nothing
-    /// once closed.
+    /// [`CloseReason::Local`]. Returns whether `buf` holds a datagram to send; the driver
+    /// sends it [`ConnectionConfig::close_copies`] times back to back (the peer takes the
+    /// first that arrives and ignores the rest). Does nothing once closed.
+    ///
+    /// [`ConnectionConfig::close_copies`]: super::ConnectionConfig::close_copies
     pub fn abort(&mut self, code: ReasonCode, buf: &mut Vec<u8>) -> bool {
         buf.clear();
         let may_send = match self.phase {

@@ -339,6 +339,11 @@ impl Connection {
         self.peer_key
     }
 
+    /// The configuration this connection runs with.
+    pub fn config(&self) -> &ConnectionConfig {
+        &self.config
+    }
+
     /// The data path, once established (kept after close for its statistics).
     pub fn session(&self) -> Option<&Session> {
         self.session.as_ref()

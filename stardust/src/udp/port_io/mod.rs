@@ -211,15 +211,18 @@ impl PortIo {
     }
 
     /// Ends every connection of this port at once, sending each peer that may still be sent
-    /// to one close with `code` (the goodbye when the transport is dropped), with the port's
-    /// own buffers or `shared`. Best effort: nothing is resent.
+    /// to its close with `code` (the goodbye when the transport is dropped), `close_copies`
+    /// times back to back, with the port's own buffers or `shared`. Best effort: nothing is
+    /// resent, and there is no time left to space the copies out.
     pub(crate) fn say_goodbye(&mut self, code: ReasonCode, shared: &mut Buffers) {
         let mut own = self.own.take();
         let Buffers { send, scratch, .. } = own.as_deref_mut().unwrap_or(shared);
         let mut sender = Sender::new(&self.socket, send, &mut self.stats);
         for slot in self.peers.iter_mut() {
             if slot.conn_mut().abort(code, scratch) {
-                sender.push(slot.remote(), scratch);
+                for _ in 0..slot.conn().config().close_copies.max(1) {
+                    sender.push(slot.remote(), scratch);
+                }
             }
         }
         sender.flush();
