@@ -42,3 +42,41 @@ fn a_taken_peer_port_is_reported_naming_it() {
         failure.error
     );
 }
+
+#[test]
+fn an_accept_policy_that_could_admit_no_one_is_refused_at_bind() {
+    use stardust::proto::crypto::{KeyParseError, PublicKey};
+    use std::collections::HashSet;
+
+    let listen = (Ipv4Addr::LOCALHOST, 0).into();
+    let insecure_allowlist = UdpConfig {
+        security: UdpSecurity::Insecure,
+        accept: AcceptPolicy::Allowlist(HashSet::new()),
+        ..UdpConfig::listening(listen, 0..=0)
+    };
+    let app = app_with(insecure_allowlist);
+    let failure = app.world().get_resource::<UdpBindFailure>().expect("the failure is kept");
+    assert!(
+        matches!(failure.error, UdpBindError::PolicyNeedsSecurity { policy: "Allowlist" }),
+        "{:?}",
+        failure.error
+    );
+    assert!(failure.error.to_string().contains("UdpSecurity::Secure"));
+
+    // The first 32-byte string that is not an Ed25519 point.
+    let not_a_point = (0u8..=255)
+        .map(|b| PublicKey([b; 32]))
+        .find(|key| stardust::proto::crypto::TicketVerifier::check_backend(key).is_err())
+        .expect("some byte pattern is off the curve");
+    let bad_backend = UdpConfig {
+        accept: AcceptPolicy::Tickets { backend: not_a_point },
+        ..UdpConfig::listening(listen, 0..=0)
+    };
+    let app = app_with(bad_backend);
+    let failure = app.world().get_resource::<UdpBindFailure>().expect("the failure is kept");
+    assert!(
+        matches!(failure.error, UdpBindError::TicketBackendKey(KeyParseError::NotOnCurve)),
+        "{:?}",
+        failure.error
+    );
+}

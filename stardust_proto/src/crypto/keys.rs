@@ -49,6 +49,11 @@ pub enum KeyParseError {
     /// Base64 of another length than 32 bytes.
     #[error("a key is 32 bytes, this text holds {0}; copy the whole key")]
     WrongLength(usize),
+    /// 32 bytes that are not a point of the curve the key is for (an Ed25519 verifying key).
+    #[error(
+        "these 32 bytes are not a valid Ed25519 verifying key; copy the key the backend's TicketSigner::verifying_key gives"
+    )]
+    NotOnCurve,
 }
 
 impl FromStr for PublicKey {

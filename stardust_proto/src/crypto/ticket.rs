@@ -122,8 +122,15 @@ impl TicketVerifier {
     /// listener whose public key is `listener`.
     pub fn new(backend: PublicKey, listener: PublicKey) -> Result<Self, KeyParseError> {
         let backend =
-            VerifyingKey::from_bytes(backend.as_bytes()).map_err(|_| KeyParseError::NotBase64)?;
+            VerifyingKey::from_bytes(backend.as_bytes()).map_err(|_| KeyParseError::NotOnCurve)?;
         Ok(Self { backend, listener, used: HashMap::new() })
+    }
+
+    /// Whether `backend` is an Ed25519 verifying key, as [`new`](Self::new) needs.
+    pub fn check_backend(backend: &PublicKey) -> Result<(), KeyParseError> {
+        VerifyingKey::from_bytes(backend.as_bytes())
+            .map(drop)
+            .map_err(|_| KeyParseError::NotOnCurve)
     }
 
     /// Checks `bytes` at `now` (seconds since the Unix epoch): format, signature, listener,

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use thiserror::Error;
 
-use stardust_proto::crypto::{Entropy, ResetKey, SeededEntropy};
+use stardust_proto::crypto::{Entropy, KeyParseError, ResetKey, SeededEntropy, TicketVerifier};
 
 use super::UdpTransport;
 use super::engines::Engines;
@@ -13,7 +13,7 @@ use crate::udp::config::UdpConfig;
 use crate::udp::listener::ListenPort;
 use crate::udp::port_io::{BufferShape, PortIo};
 use crate::udp::ports::{ClientPorts, PeerPorts};
-use crate::udp::security::{Gate, Identity, IdentityError, UdpSecurity, os_entropy};
+use crate::udp::security::{AcceptPolicy, Gate, Identity, IdentityError, UdpSecurity, os_entropy};
 use crate::udp::socket::{BindError, PortSocket};
 
 /// Why the UDP transport could not start. Found when the plugin is added, never later; the
@@ -48,6 +48,18 @@ pub enum UdpBindError {
     /// The listener's identity could not be made (the OS's random generator failed).
     #[error("udp transport identity: {0}")]
     Identity(#[from] IdentityError),
+    /// [`UdpConfig::accept`] checks client keys or tickets, which only a secure listener sees.
+    #[error(
+        "UdpConfig::accept is {policy}, but the transport is insecure: clients present no keys or tickets there; use UdpSecurity::Secure, or AcceptPolicy::Anyone or Custom"
+    )]
+    PolicyNeedsSecurity {
+        /// Which policy: `Allowlist` or `Tickets`.
+        policy: &'static str,
+    },
+    /// The backend key of [`AcceptPolicy::Tickets`](crate::udp::AcceptPolicy::Tickets) is not
+    /// an Ed25519 verifying key, so no ticket could ever be admitted.
+    #[error("AcceptPolicy::Tickets backend key: {0}")]
+    TicketBackendKey(#[source] KeyParseError),
     /// [`UdpConfig::busy_poll`] is longer than [`UdpConfig::MAX_BUSY_POLL`].
     #[error(
         "UdpConfig::busy_poll of {busy_poll:?} would stall every idle frame that long; keep it at most {max:?} (tens of microseconds are typical)",
@@ -65,6 +77,9 @@ impl UdpTransport {
     pub fn bind(config: UdpConfig) -> Result<Self, UdpBindError> {
         if config.busy_poll > UdpConfig::MAX_BUSY_POLL {
             return Err(UdpBindError::BusyPollTooLong { busy_poll: config.busy_poll });
+        }
+        if config.listen.is_some() {
+            check_accept_policy(&config)?;
         }
         let mut entropy = os_entropy()?;
         let shape = BufferShape {
@@ -103,6 +118,23 @@ impl UdpTransport {
             gate,
             config,
         })
+    }
+}
+
+/// Refuses an accept policy that could admit no one: one that checks keys or tickets on an
+/// insecure listener, or tickets signed by a key that is not a key.
+fn check_accept_policy(config: &UdpConfig) -> Result<(), UdpBindError> {
+    let policy = match &config.accept {
+        AcceptPolicy::Allowlist(_) => "Allowlist",
+        AcceptPolicy::Tickets { backend } => {
+            TicketVerifier::check_backend(backend).map_err(UdpBindError::TicketBackendKey)?;
+            "Tickets"
+        }
+        AcceptPolicy::Anyone | AcceptPolicy::Custom(_) => return Ok(()),
+    };
+    match config.security {
+        UdpSecurity::Insecure => Err(UdpBindError::PolicyNeedsSecurity { policy }),
+        UdpSecurity::Secure => Ok(()),
     }
 }
 
