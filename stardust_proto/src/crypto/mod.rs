@@ -12,7 +12,7 @@
 //! | `reset.rs` | stateless reset tokens |
 //! | `ticket.rs` | backend tickets: Ed25519-signed, bound to a listener, with an expiry |
 //!
-//! `docs/PROTOCOL.md`, section 6, is the normative description.
+//! `docs/PROTOCOL.md`, sections 3 and 5, is the normative description.
 
 mod cookie;
 mod entropy;

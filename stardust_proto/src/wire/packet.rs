@@ -8,7 +8,8 @@
 //! All integers are big-endian. `type` is never zero, so a game packet never starts with
 //! the zero-message header `00 00 00`. `channel` is the channel id plus one. Bit 0 of
 //! `flags` says the two fragment fields are present; every other bit must be zero.
-//! `docs/PROTOCOL.md`, section 3, is the normative description with worked examples.
+//! `docs/PROTOCOL.md`, section 6, is the normative description; its worked examples are checked
+//! by `tests/wire/protocol_md_vectors.rs`.
 
 use std::ops::Range;
 
@@ -306,75 +307,6 @@ pub fn decode_packet(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn hex(s: &str) -> Vec<u8> {
-        let digits: Vec<u8> = s.bytes().filter(u8::is_ascii_hexdigit).collect();
-        digits
-            .chunks(2)
-            .map(|pair| u8::from_str_radix(std::str::from_utf8(pair).unwrap(), 16).unwrap())
-            .collect()
-    }
-
-    fn channel(id: u32) -> ChannelId {
-        ChannelId::new(id).unwrap()
-    }
-
-    /// The worked examples of docs/PROTOCOL.md, section 3.7, byte for byte.
-    #[test]
-    fn protocol_md_examples_are_exact() {
-        let mut first = Vec::new();
-        encode_header(
-            PacketType::Data,
-            0x1234,
-            &[AckBlock { ack: 0x5677, ack_bits: 0 }],
-            &mut first,
-        );
-        let hello = FrameHeader { channel: channel(0xBEEF), msg_seq: 0, fragment: None };
-        encode_frame(&hello, b"hello", &mut first);
-        encode_frame(
-            &FrameHeader { channel: channel(0), msg_seq: 7, fragment: None },
-            b"hi",
-            &mut first,
-        );
-        assert_eq!(
-            first,
-            hex("01 12 34 01 56 77 00 00 00 00 00 00 00 00 00 be
-                 f0 00 00 00 00 05 68 65 6c 6c 6f 00 00 01 00 00
-                 07 00 02 68 69")
-        );
-
-        let mut ack = Vec::new();
-        let blocks =
-            [AckBlock { ack: 0x1240, ack_bits: 0b1011 }, AckBlock { ack: 0x1200, ack_bits: 1 }];
-        encode_header(PacketType::Ack, 0x5678, &blocks, &mut ack);
-        assert_eq!(
-            ack,
-            hex("02 56 78 02 12 40 00 00 00 00 00 00 00 0b 12 00
-                 00 00 00 00 00 00 00 01")
-        );
-
-        let mut fragment = Vec::new();
-        encode_header(
-            PacketType::Data,
-            0x1235,
-            &[AckBlock { ack: 0x5678, ack_bits: 0 }],
-            &mut fragment,
-        );
-        let frame = FrameHeader {
-            channel: channel(0xBEEF),
-            msg_seq: 3,
-            fragment: Some(FragmentInfo { index: 1, count: 3 }),
-        };
-        encode_frame(&frame, b"abcd", &mut fragment);
-        assert_eq!(
-            fragment,
-            hex("01 12 35 01 56 78 00 00 00 00 00 00 00 00 00 be
-                 f0 01 00 03 00 01 00 03 00 04 61 62 63 64")
-        );
-        let (header, frames) = decode_packet(Bytes::from(fragment)).unwrap();
-        assert_eq!(header.acks, [AckBlock { ack: 0x5678, ack_bits: 0 }]);
-        assert_eq!(frames, [(frame, Bytes::from_static(b"abcd"))]);
-    }
 
     #[test]
     fn packets_never_start_with_the_zero_header_and_reject_it() {

@@ -5,7 +5,7 @@
 //! second message (listener → client): {"port": u16, "cid": u64, "reset": base64}  in an accepted
 //!                                     {"code": u16, "data": any?}                in a rejected
 //! ```
-//! `docs/PROTOCOL.md`, section 6.3, is the normative description.
+//! `docs/PROTOCOL.md`, section 3.3, is the normative description.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;

@@ -6,7 +6,7 @@
 //! ```
 //! All integers big-endian. The ciphertext is the packet without its number (its kind byte,
 //! then its body), sealed with the clear header (the first 11 bytes) as associated data.
-//! `docs/PROTOCOL.md`, section 6.5, is the normative description.
+//! `docs/PROTOCOL.md`, section 5, is the normative description.
 
 /// The first byte of every sealed packet and stateless reset: never `00`, never a plaintext
 /// packet type.

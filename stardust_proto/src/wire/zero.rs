@@ -109,7 +109,7 @@ pub struct Rejected {
 #[derive(Debug, Clone, PartialEq)]
 pub enum RejectedBody {
     /// In the clear: only for what the listener decides before the handshake (see
-    /// `docs/PROTOCOL.md` 2.4); the echoed `id` shows the sender saw the request.
+    /// `docs/PROTOCOL.md` 3.5); the echoed `id` shows the sender saw the request.
     Plain {
         /// Why; see [`ReasonCode`].
         code: ReasonCode,

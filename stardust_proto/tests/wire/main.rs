@@ -2,3 +2,4 @@
 
 mod handshake_zero_messages_round_trip;
 mod proptest_packet_round_trips;
+mod protocol_md_vectors;
