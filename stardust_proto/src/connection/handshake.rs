@@ -240,9 +240,12 @@ impl ConnectHandshake {
         }
     }
 
-    /// Takes a `retry`: its cookie, and its key when none is pinned. A new cookie or key sends
-    /// the request again at once; the same ones leave it on its backoff schedule (so a listener
-    /// that keeps answering with retries is not answered faster than the schedule).
+    /// Takes a `retry`: its cookie, and its key when none is pinned. A new cookie or key is
+    /// progress, as an answer is: the request goes again at once, and its resends start over
+    /// from the initial timeout (the cookie round trip then costs what a first request costs,
+    /// not the backoff the first request had reached). The same ones leave it on its backoff
+    /// schedule (so a listener that keeps answering with retries is not answered faster than
+    /// the schedule).
     fn retry(&mut self, now: Instant, retry: Retry) -> Result<HandshakeOutcome, ZeroDropReason> {
         let attempt = self.secure.as_ref().ok_or(ZeroDropReason::Unexpected)?;
         let presented = PublicKey(retry.key);
@@ -263,6 +266,7 @@ impl ConnectHandshake {
         self.encode();
         if new_key || new_cookie {
             self.next_send = now;
+            self.rto = self.config.initial_rto;
         }
         Ok(HandshakeOutcome::Retried)
     }
@@ -414,6 +418,11 @@ mod tests {
             Ok(HandshakeOutcome::Retried)
         );
         assert!(hs.poll_transmit(later, &mut buf), "sent again at once");
+        assert_eq!(
+            hs.poll_timeout(),
+            later + HandshakeConfig::default().initial_rto,
+            "its resends start over from the initial timeout"
+        );
         let RequestMode::Secure { noise, cookie } = &hs.request().mode else { panic!("secure") };
         assert!(noise.is_some() && cookie.as_deref() == Some(&[1; 16][..]));
         // The same retry again does not hurry the schedule.
