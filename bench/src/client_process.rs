@@ -1,5 +1,5 @@
 //! The connecting side of the many-peer scenarios, run as a child process of the bench
-//! (`bench --client ADDR PEERS RATE SECONDS`) so the listener's process does nothing else and
+//! (`bench --client ADDR PEERS RATE SECONDS SECURITY`, SECURITY being `secure` or `insecure`) so the listener's process does nothing else and
 //! its CPU time and heap are the listener's alone.
 //!
 //! One App makes `PEERS` connections to `ADDR` (one client port each, as the transport
@@ -57,19 +57,20 @@ fn send_due(mut writer: ChannelWriter<Data>, mut schedule: ResMut<Schedule>) {
 
 /// Runs the child role with its arguments (after `--client`); returns the exit code.
 pub fn main(args: &[String]) -> i32 {
-    let parsed = (|| -> Option<(SocketAddr, usize, f64, f64)> {
+    let parsed = (|| -> Option<(SocketAddr, usize, f64, f64, UdpSecurity)> {
         Some((
             args.first()?.parse().ok()?,
             args.get(1)?.parse().ok()?,
             args.get(2)?.parse().ok()?,
             args.get(3)?.parse().ok()?,
+            stardust_udp::security_named(args.get(4)?)?,
         ))
     })();
-    let Some((addr, peers, rate, seconds)) = parsed else {
-        eprintln!("usage: bench --client ADDR PEERS RATE SECONDS");
+    let Some((addr, peers, rate, seconds, security)) = parsed else {
+        eprintln!("usage: bench --client ADDR PEERS RATE SECONDS secure|insecure");
         return 2;
     };
-    let mut app = stardust_udp::connector();
+    let mut app = stardust_udp::connector(security);
     let entities: Vec<Entity> = (0..peers).map(|_| app.world_mut().connect_udp(addr)).collect();
     stardust_udp::tick_until(&mut app, CONNECT_LIMIT, |app| {
         stardust_udp::connected(app, &entities) == peers

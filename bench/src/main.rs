@@ -11,8 +11,10 @@
 //! Scenarios (`--only` takes a comma-separated list; default all): `raw` (std-UDP, batched
 //! and quinn-udp baselines), `throughput` (reliable-ordered messages/s, one peer to
 //! another), `echo` (round trip), `ports` (throughput of 64 peers on 1, 2 and 4 peer ports),
-//! `cpu` (listener CPU with 256 peers × 60 msgs/s), `memory` (1,000 idle peers),
-//! `many` (4,096 peers × 20 msgs/s); and, only when named, `sweep` (listener CPU at 64, 256,
+//! `cpu` (listener CPU with 256 peers × 60 msgs/s), `memory` (1,000 idle peers), secure and
+//! insecure beside each other where it matters,
+//! `many` (4,096 peers × 20 msgs/s), `flood` (spoofed requests while serving 256 peers);
+//! and, only when named, `sweep` (listener CPU at 64, 256,
 //! 1,024 and 4,096 peers × 20 msgs/s, for the plot). `--quick` shortens every timed part;
 //! `--csv PATH` also writes the table as CSV (read by `docs/bench_plot.py`).
 //!
@@ -27,6 +29,7 @@ mod round_trips;
 mod stardust_udp;
 mod scenarios {
     pub mod echo;
+    pub mod flood;
     pub mod floor;
     pub mod load;
     pub mod stream;

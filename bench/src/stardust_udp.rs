@@ -88,25 +88,45 @@ pub fn single_threaded(app: &mut App) {
     }
 }
 
-/// A listener on 127.0.0.1 with `ports` peer ports taking up to `max_peers` peers.
-pub fn listener(ports: usize, max_peers: usize) -> App {
+/// A listener on 127.0.0.1 with `ports` peer ports taking up to `max_peers` peers, secure or
+/// insecure.
+pub fn listener(ports: usize, max_peers: usize, security: UdpSecurity) -> App {
     let mut config = UdpConfig::loopback(ports);
     config.max_peers = max_peers;
+    config.security = security;
     app(config)
 }
 
 /// A [`listener`] set up as the `UdpPlugin` docs recommend for a dedicated server: every
 /// schedule on Bevy's single-threaded executor, the transport's defaults otherwise (its ports
 /// still spread a heavy phase over the compute pool).
-pub fn server_listener(ports: usize, max_peers: usize) -> App {
-    let mut app = listener(ports, max_peers);
+pub fn server_listener(ports: usize, max_peers: usize, security: UdpSecurity) -> App {
+    let mut app = listener(ports, max_peers, security);
     single_threaded(&mut app);
     app
 }
 
-/// An App that only connects.
-pub fn connector() -> App {
-    app(UdpConfig::default())
+/// An App that only connects, secure or insecure (secure connections are not pinned: the
+/// bench's listeners make a new key at every start).
+pub fn connector(security: UdpSecurity) -> App {
+    app(UdpConfig { security, ..UdpConfig::default() })
+}
+
+/// `secure` or `insecure`, as the bench's rows and the child process's argument say it.
+pub fn security_name(security: UdpSecurity) -> &'static str {
+    match security {
+        UdpSecurity::Secure => "secure",
+        UdpSecurity::Insecure => "insecure",
+    }
+}
+
+/// The security a [`security_name`] names.
+pub fn security_named(name: &str) -> Option<UdpSecurity> {
+    match name {
+        "secure" => Some(UdpSecurity::Secure),
+        "insecure" => Some(UdpSecurity::Insecure),
+        _ => None,
+    }
 }
 
 /// The listen address of a listener built by [`listener`].
@@ -180,4 +200,12 @@ pub fn process_cpu() -> Option<Duration> {
     let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
     // USER_HZ is 100 on every Linux ABI.
     Some(Duration::from_millis(ticks * 10))
+}
+
+/// CPU time the calling thread has run, from Linux's `/proc/thread-self/schedstat`
+/// (nanoseconds on CPU); `None` where procfs is missing.
+pub fn thread_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns = stat.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(ns))
 }

@@ -5,11 +5,18 @@ use std::time::Duration;
 
 use crate::raw_udp::{self, OneWay};
 use crate::round_trips::Trips;
-use crate::scenarios::{echo, floor, load, stream};
+use stardust::udp::UdpSecurity;
+
+use crate::scenarios::{echo, flood, floor, load, stream};
+use crate::stardust_udp;
 use crate::{Better, Row, Settings, format_value};
 
 /// Reliable-ordered throughput target, as a multiple of raw 64 B datagrams/s.
 const THROUGHPUT_TARGET: f64 = 6.0;
+/// Secure throughput target, as a multiple of the insecure figure of the same run.
+const SECURE_THROUGHPUT_TARGET: f64 = 0.8;
+/// Rounds the secure and insecure throughputs are interleaved in.
+const THROUGHPUT_ROUNDS: usize = 2;
 /// Listener CPU target, in ms per peer-second.
 const CPU_TARGET_MS: f64 = 0.5;
 /// Echo median target, as a multiple of the raw ping-pong median.
@@ -187,6 +194,60 @@ fn run_echo(settings: &Settings, rows: &mut Vec<Row>, report: &mut Report) {
     }
 }
 
+/// Reliable-ordered throughput, one peer to another, secure and insecure interleaved in
+/// [`THROUGHPUT_ROUNDS`] rounds (one with `--quick`) so both see the same machine; each
+/// figure is the mean of its rounds.
+fn run_throughput(settings: &Settings, raw_rate: f64, rows: &mut Vec<Row>, report: &mut Report) {
+    let rounds = if settings.quick { 1 } else { THROUGHPUT_ROUNDS };
+    let mut rates = [(UdpSecurity::Insecure, Vec::new()), (UdpSecurity::Secure, Vec::new())];
+    for _ in 0..rounds {
+        for (security, rates) in &mut rates {
+            let name = stardust_udp::security_name(*security);
+            match stream::run(1, 1, 32_768, secs(settings, 3.0, 1.0), *security) {
+                Some(s) => {
+                    rates.push(s.per_sec);
+                    report.delivery(
+                        &format!("throughput, 1 peer, {name}: delivery"),
+                        s.intact(),
+                        stream_detail(&s),
+                    );
+                }
+                None => report.delivery(
+                    &format!("throughput, 1 peer, {name}: connect"),
+                    false,
+                    "no connection".into(),
+                ),
+            }
+        }
+    }
+    let mean = |rates: &[f64]| rates.iter().sum::<f64>() / rates.len().max(1) as f64;
+    let [(_, insecure), (_, secure)] = &rates;
+    let (insecure, secure) = (mean(insecure), mean(secure));
+    for (name, rate) in [("insecure", insecure), ("secure", secure)] {
+        rows.push(Row {
+            name: format!("Stardust reliable-ordered 64 B, 1 peer, {name}"),
+            value: rate,
+            unit: "msgs/s",
+            baseline: Some(raw_rate),
+            better: Better::Higher,
+        });
+    }
+    let ratio = secure / raw_rate;
+    report.check(
+        "secure reliable-ordered msgs/s vs raw datagrams/s",
+        format!("{ratio:.2}x ({} msgs/s)", format_value(secure)),
+        ">= 6x",
+        ratio >= THROUGHPUT_TARGET,
+    );
+    let ratio = secure / insecure.max(f64::MIN_POSITIVE);
+    report.check(
+        "secure vs insecure reliable-ordered msgs/s",
+        format!("{ratio:.2}x ({} vs {} msgs/s)", format_value(secure), format_value(insecure)),
+        ">= 0.8x",
+        ratio >= SECURE_THROUGHPUT_TARGET,
+    );
+}
+
 /// Runs every Stardust scenario `settings` selects, appending rows to `rows`.
 pub fn run(settings: &Settings, raw: &OneWay, rows: &mut Vec<Row>) -> Report {
     let mut report = Report { intact: true, ..Report::default() };
@@ -200,26 +261,7 @@ pub fn run(settings: &Settings, raw: &OneWay, rows: &mut Vec<Row>) -> Report {
     };
 
     if settings.runs("throughput") {
-        match stream::run(1, 1, 32_768, secs(settings, 3.0, 1.0)) {
-            Some(s) => {
-                rows.push(row(
-                    "Stardust reliable-ordered 64 B, 1 peer".into(),
-                    s.per_sec,
-                    "msgs/s",
-                    raw_rate,
-                    Better::Higher,
-                ));
-                let ratio = s.per_sec / raw_rate;
-                report.check(
-                    "reliable-ordered msgs/s vs raw datagrams/s",
-                    format!("{ratio:.2}x ({} msgs/s)", format_value(s.per_sec)),
-                    ">= 6x",
-                    ratio >= THROUGHPUT_TARGET,
-                );
-                report.delivery("throughput, 1 peer: delivery", s.intact(), stream_detail(&s));
-            }
-            None => report.delivery("throughput, 1 peer: connect", false, "no connection".into()),
-        }
+        run_throughput(settings, raw_rate, rows, &mut report);
     }
 
     if settings.runs("echo") {
@@ -229,12 +271,14 @@ pub fn run(settings: &Settings, raw: &OneWay, rows: &mut Vec<Row>) -> Report {
     if settings.runs("ports") {
         let mut first = None;
         for ports in [1, 2, 4] {
-            let Some(s) = stream::run(ports, 64, 65_536, secs(settings, 2.0, 1.0)) else {
+            let Some(s) =
+                stream::run(ports, 64, 65_536, secs(settings, 2.0, 1.0), UdpSecurity::Secure)
+            else {
                 report.delivery(&format!("{ports} ports: connect"), false, "no connection".into());
                 continue;
             };
             rows.push(row(
-                format!("Stardust reliable-ordered 64 B, 64 peers, {ports} port(s)"),
+                format!("Stardust reliable-ordered 64 B, 64 peers, {ports} port(s), secure"),
                 s.per_sec,
                 "msgs/s",
                 raw_rate,
@@ -265,39 +309,61 @@ pub fn run(settings: &Settings, raw: &OneWay, rows: &mut Vec<Row>) -> Report {
                 bare.as_secs_f64() * 1e3 / 256.0
             ));
         }
-        for (label, server) in
-            [(", default App", false), (", server setup (single-threaded schedules)", true)]
-        {
-            let name = format!("256 peers x 60 msgs/s{label}");
-            let result = load::run(256, 60.0, seconds, server);
-            load_rows(&mut report, rows, raw_rate, &name, result, 60.0, true);
+        let setups = [
+            ("server setup (single-threaded schedules), secure", true, UdpSecurity::Secure, true),
+            (
+                "server setup (single-threaded schedules), insecure",
+                true,
+                UdpSecurity::Insecure,
+                false,
+            ),
+            ("default App, secure", false, UdpSecurity::Secure, false),
+        ];
+        for (label, server, security, target) in setups {
+            let name = format!("256 peers x 60 msgs/s, {label}");
+            let result = load::run(256, 60.0, seconds, server, security, None);
+            load_rows(&mut report, rows, raw_rate, &name, result, 60.0, target);
         }
     }
 
     if settings.runs("memory") {
-        match load::run(1_000, 0.0, 0.0, false) {
-            Ok(l) => {
-                rows.push(row(
-                    "listener heap per idle peer, 1,000 peers".into(),
-                    l.heap_per_peer,
-                    "B/peer",
-                    0.0,
-                    Better::Lower,
-                ));
-                report.check(
-                    "listener heap per idle peer (1,000 peers)",
-                    format!("{:.0} B", l.heap_per_peer),
-                    "<= 4096 B",
-                    l.heap_per_peer <= MEMORY_TARGET && l.connected == 1_000,
-                );
-                report.notes.push(format!(
-                    "1,000 idle peers: {} connected in {:.2} s",
-                    l.connected,
-                    l.connect_time.as_secs_f64()
-                ));
+        for security in [UdpSecurity::Secure, UdpSecurity::Insecure] {
+            let name = stardust_udp::security_name(security);
+            match load::run(1_000, 0.0, 0.0, false, security, None) {
+                Ok(l) => {
+                    rows.push(row(
+                        format!("listener heap per idle peer, 1,000 peers, {name}"),
+                        l.heap_per_peer,
+                        "B/peer",
+                        0.0,
+                        Better::Lower,
+                    ));
+                    if security == UdpSecurity::Secure {
+                        report.check(
+                            "listener heap per idle peer (1,000 peers), secure",
+                            format!("{:.0} B", l.heap_per_peer),
+                            "<= 4096 B",
+                            l.heap_per_peer <= MEMORY_TARGET && l.connected == 1_000,
+                        );
+                    }
+                    report.notes.push(format!(
+                        "1,000 idle peers, {name}: {} connected in {:.2} s ({:.0} handshakes/s \
+                         through real sockets, both sides in one core each), {:.0} B each",
+                        l.connected,
+                        l.connect_time.as_secs_f64(),
+                        l.connected as f64 / l.connect_time.as_secs_f64().max(1e-9),
+                        l.heap_per_peer
+                    ));
+                }
+                Err(error) => {
+                    report.delivery(&format!("memory, {name}: client process"), false, error)
+                }
             }
-            Err(error) => report.delivery("memory: client process", false, error),
         }
+    }
+
+    if settings.runs("flood") {
+        run_flood(settings, raw_rate, rows, &mut report);
     }
 
     if settings.runs("many") {
@@ -306,8 +372,8 @@ pub fn run(settings: &Settings, raw: &OneWay, rows: &mut Vec<Row>) -> Report {
             &mut report,
             rows,
             raw_rate,
-            "4,096 peers x 20 msgs/s",
-            load::run(4_096, 20.0, seconds, false),
+            "4,096 peers x 20 msgs/s, secure",
+            load::run(4_096, 20.0, seconds, false, UdpSecurity::Secure, None),
             20.0,
             false,
         );
@@ -321,13 +387,82 @@ pub fn run(settings: &Settings, raw: &OneWay, rows: &mut Vec<Row>) -> Report {
                 rows,
                 raw_rate,
                 &name,
-                load::run(peers, 20.0, seconds, false),
+                load::run(peers, 20.0, seconds, false, UdpSecurity::Secure, None),
                 20.0,
                 false,
             );
         }
     }
     report
+}
+
+/// Offered rate of the paced request flood: under what the listen port answers at 60 frames
+/// per second (16 batches of 64 per frame, about 61,000 per second).
+const PACED_FLOOD: f64 = 20_000.0;
+
+/// Spoofed requests while serving: 256 peers x 60 msgs/s on a secure listener in the server
+/// setup, with a flood of requests that never prove their address during the timed part
+/// (paced at [`PACED_FLOOD`], then as fast as one socket sends) and a genuine client
+/// connecting meanwhile.
+fn run_flood(settings: &Settings, raw_rate: f64, rows: &mut Vec<Row>, report: &mut Report) {
+    let seconds = settings.seconds(10.0, 5.0);
+    for (label, rate) in [("paced", Some(PACED_FLOOD)), ("unpaced", None)] {
+        let name = format!("256 peers x 60 msgs/s, server setup, secure, {label} request flood");
+        let result = load::run(256, 60.0, seconds, true, UdpSecurity::Secure, Some(rate));
+        let flooded = result.as_ref().ok().and_then(|l| l.flood.map(|f| (f, l.absorbed_per_sec())));
+        load_rows(report, rows, raw_rate, &name, result, 60.0, false);
+        let Some((flood, absorbed)) = flooded else { continue };
+        let offered = flood.sent.requests as f64 / flood.sent.elapsed.as_secs_f64().max(1e-9);
+        rows.push(Row {
+            name: format!("spoofed requests answered per second while serving 256 peers, {label}"),
+            value: absorbed,
+            unit: "requests/s",
+            baseline: Some(offered),
+            better: Better::Higher,
+        });
+        report.notes.push(format!(
+            "{label} request flood: {} requests sent ({} per second offered, one thread), {} \
+             answered by the listener ({} retries, {} handshakes, {} peers accepted: the \
+             genuine client only), {} replies received, the largest {} B for requests of {} B",
+            format_value(flood.sent.requests as f64),
+            format_value(offered),
+            format_value(flood.endpoint.zero.sent as f64),
+            format_value(flood.endpoint.retries as f64),
+            flood.endpoint.handshakes,
+            flood.endpoint.accepted,
+            format_value(flood.sent.replies as f64),
+            flood.sent.largest_reply,
+            flood.sent.smallest_request,
+        ));
+        let window = seconds - flood::GENUINE_DELAY.as_secs_f64();
+        let genuine = flood.genuine.connect_time;
+        let figure = genuine.map_or(format!("not within the flood's last {window:.0} s"), |t| {
+            format!("in {:.0} ms", t.as_secs_f64() * 1e3)
+        });
+        let no_flood_peer = flood.endpoint.accepted <= 1;
+        report.check(
+            &format!("{label} flood: a genuine client connects; no flood request is accepted"),
+            format!("{figure}; {} accepted", flood.endpoint.accepted),
+            "connects; <= 1 accepted",
+            // Paced below what the port answers, the client must get in; unpaced, the
+            // kernel drops most datagrams before anyone reads them, the client's too, and
+            // its connect time is what the figure reports.
+            no_flood_peer && (genuine.is_some() || rate.is_none()),
+        );
+        report.check(
+            &format!("{label} flood: at most one reply per request, never larger"),
+            format!(
+                "{} replies to {} requests, largest {} B vs {} B",
+                flood.sent.replies,
+                flood.sent.requests,
+                flood.sent.largest_reply,
+                flood.sent.smallest_request
+            ),
+            "<= 1 per request, <= its size",
+            flood.sent.replies <= flood.sent.requests
+                && flood.sent.largest_reply <= flood.sent.smallest_request,
+        );
+    }
 }
 
 /// Rows and checks of a many-peer run. The baseline is what receiving the same message rate

@@ -16,6 +16,11 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use stardust::prelude::ProtocolHash;
+use stardust::proto::EndpointStats;
+use stardust::udp::{UdpSecurity, UdpTransport};
+
+use super::flood;
 use crate::alloc_count;
 use crate::stardust_udp::{self, Received, Ticker};
 
@@ -47,6 +52,19 @@ pub struct Load {
     pub connected_at_end: (usize, usize),
     /// CPU time of the child (the connecting side), for the record.
     pub child_cpu: Duration,
+    /// With a flood of spoofed requests during the timed part: what it saw.
+    pub flood: Option<Flooded>,
+}
+
+/// A flood during the timed part, and what the listener made of it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Flooded {
+    /// What the flood thread sent and got back.
+    pub sent: flood::Sent,
+    /// The genuine client that connected meanwhile.
+    pub genuine: flood::Genuine,
+    /// The listen port's counters over the timed part.
+    pub endpoint: EndpointStats,
 }
 
 impl Load {
@@ -56,6 +74,12 @@ impl Load {
         self.cpu.as_secs_f64() * 1e3 / peer_seconds.max(f64::MIN_POSITIVE)
     }
 
+    /// Spoofed requests the listen port answered per second of the timed part.
+    pub fn absorbed_per_sec(&self) -> f64 {
+        let answered = self.flood.map_or(0, |f| f.endpoint.retries);
+        answered as f64 / self.measured.as_secs_f64().max(f64::MIN_POSITIVE)
+    }
+
     /// Share of one core the listener used during the timed part, in percent.
     pub fn cpu_percent(&self) -> f64 {
         self.cpu.as_secs_f64() * 100.0 / self.measured.as_secs_f64().max(f64::MIN_POSITIVE)
@@ -63,6 +87,7 @@ impl Load {
 
     /// Whether every peer connected and stayed, and every message arrived once, in order.
     pub fn intact(&self) -> bool {
+        // (A flood's genuine client has left by the end: it is not counted.)
         self.connected == self.peers
             && self.connected_at_end == (self.peers, self.peers)
             && self.sent == self.received
@@ -92,11 +117,24 @@ impl Drop for ChildGuard {
 /// `Err` says what went wrong starting the child.
 /// `server` sets the listener up as a dedicated server (see
 /// [`stardust_udp::server_listener`]); otherwise it is a default App.
-pub fn run(peers: usize, rate: f64, seconds: f64, server: bool) -> Result<Load, String> {
+/// Both sides are `security`. With `flood`, spoofed requests arrive during the timed part (at
+/// that many per second, or as fast as a socket sends them for `Some(None)`) and a genuine
+/// client connects meanwhile (see `flood.rs`); the CPU of the threads doing that is not
+/// counted as the listener's.
+pub fn run(
+    peers: usize,
+    rate: f64,
+    seconds: f64,
+    server: bool,
+    security: UdpSecurity,
+    flood: Option<Option<f64>>,
+) -> Result<Load, String> {
+    // Room for the genuine client of a flood.
+    let max_peers = peers + usize::from(flood.is_some());
     let mut listener = if server {
-        stardust_udp::server_listener(PORTS, peers)
+        stardust_udp::server_listener(PORTS, max_peers, security)
     } else {
-        stardust_udp::listener(PORTS, peers)
+        stardust_udp::listener(PORTS, max_peers, security)
     };
     let addr = stardust_udp::listen_addr(&listener);
     for _ in 0..10 {
@@ -111,6 +149,7 @@ pub fn run(peers: usize, rate: f64, seconds: f64, server: bool) -> Result<Load, 
         // The child sends a second longer than the timed part here, so every timed frame
         // sees the full load whatever the lag between its clock and ours.
         .args([rate.to_string(), sending.to_string()])
+        .arg(stardust_udp::security_name(security))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -153,6 +192,11 @@ pub fn run(peers: usize, rate: f64, seconds: f64, server: bool) -> Result<Load, 
     load.heap_per_peer =
         (alloc_count::live_bytes() - heap_before) as f64 / load.connected.max(1) as f64;
 
+    let endpoint_before = endpoint_stats(&listener);
+    let flooding = flood.map(|rate| {
+        let hash = listener.world().get_resource::<ProtocolHash>().map_or(0, |hash| hash.0);
+        flood::start(addr, hash, rate)
+    });
     let cpu_before = stardust_udp::process_cpu().unwrap_or_default();
     let timed = Instant::now();
     let mut ticker = Ticker::new(60.0);
@@ -161,7 +205,13 @@ pub fn run(peers: usize, rate: f64, seconds: f64, server: bool) -> Result<Load, 
         ticker.wait();
     }
     load.measured = timed.elapsed();
+    let flooded = flooding.map(flood::Running::stop);
     load.cpu = stardust_udp::process_cpu().unwrap_or_default().saturating_sub(cpu_before);
+    if let Some((sent, genuine)) = flooded {
+        load.cpu = load.cpu.saturating_sub(sent.cpu + genuine.cpu);
+        let endpoint = difference(endpoint_stats(&listener), endpoint_before);
+        load.flood = Some(Flooded { sent, genuine, endpoint });
+    }
 
     let done = next_line(&mut listener, "done", Duration::from_secs(30))
         .ok_or("the client process never reported what it sent")?;
@@ -179,4 +229,24 @@ pub fn run(peers: usize, rate: f64, seconds: f64, server: bool) -> Result<Load, 
     load.connected_at_end = (stardust_udp::connected_peers(&mut listener), field(1) as usize);
     drop(child);
     Ok(load)
+}
+
+fn endpoint_stats(listener: &bevy::app::App) -> EndpointStats {
+    let transport = listener.world().get_resource::<UdpTransport>();
+    transport.and_then(UdpTransport::endpoint_stats).unwrap_or_default()
+}
+
+/// The counters that moved between `before` and `after` (the drop counts are left out).
+fn difference(after: EndpointStats, before: EndpointStats) -> EndpointStats {
+    let mut moved = EndpointStats {
+        accepted: after.accepted - before.accepted,
+        rejected: after.rejected - before.rejected,
+        duplicates: after.duplicates - before.duplicates,
+        retries: after.retries - before.retries,
+        handshakes: after.handshakes - before.handshakes,
+        ..EndpointStats::default()
+    };
+    moved.zero.sent = after.zero.sent - before.zero.sent;
+    moved.zero.received = after.zero.received - before.zero.received;
+    moved
 }

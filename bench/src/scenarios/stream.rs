@@ -88,8 +88,15 @@ fn send_within_window(mut writer: ChannelWriter<Data>, mut plan: ResMut<Plan>) {
 }
 
 /// Streams for `measure` from `peers` connections to a listener with `ports` peer ports,
-/// keeping at most `window` messages unread. `None` if the connections could not be made.
-pub fn run(ports: usize, peers: usize, window: u64, measure: Duration) -> Option<Stream> {
+/// keeping at most `window` messages unread, both sides `security`. `None` if the
+/// connections could not be made.
+pub fn run(
+    ports: usize,
+    peers: usize,
+    window: u64,
+    measure: Duration,
+    security: UdpSecurity,
+) -> Option<Stream> {
     let stop = Arc::new(AtomicBool::new(false));
     let (addr_tx, addr_rx) = mpsc::channel();
     let (done_tx, done_rx) = mpsc::channel();
@@ -97,7 +104,7 @@ pub fn run(ports: usize, peers: usize, window: u64, measure: Duration) -> Option
     let receiver = {
         let (stop, received) = (stop.clone(), received.clone());
         thread::spawn(move || {
-            let mut app = stardust_udp::listener(ports, peers.max(1));
+            let mut app = stardust_udp::listener(ports, peers.max(1), security);
             app.world_mut().resource_mut::<Received>().count = received;
             let _ = addr_tx.send(stardust_udp::listen_addr(&app));
             // Bounded by the sender's stop signal, and by a hard limit should it never come.
@@ -114,7 +121,7 @@ pub fn run(ports: usize, peers: usize, window: u64, measure: Duration) -> Option
     let sender = {
         let (stop, received) = (stop.clone(), received.clone());
         thread::spawn(move || {
-            let mut app = stardust_udp::connector();
+            let mut app = stardust_udp::connector(security);
             let result = send_side(&mut app, addr, peers, window, measure, &received, &stop);
             stop.store(true, Ordering::Relaxed);
             // Keep this App (and its connections) alive until the receiver has counted.
