@@ -8,6 +8,7 @@
 
 mod buffers;
 mod peers;
+mod retired;
 mod slot;
 
 use std::net::SocketAddr;
@@ -19,6 +20,7 @@ use stardust_proto::{ConnectionEvent, ReasonCode, Received};
 
 pub(crate) use self::buffers::{BufferShape, Buffers};
 pub(crate) use self::peers::PortPeers;
+use self::retired::Retired;
 pub(crate) use self::slot::PeerSlot;
 use super::socket::{self, PortSocket, Sender, UdpPortStats};
 
@@ -60,6 +62,8 @@ struct ResetBudget {
     refill: Option<Instant>,
     /// Two bytes of filler per reset, varied so resets do not all look alike.
     filler: u16,
+    /// Connections that ended here lately: not answered.
+    retired: Retired,
 }
 
 impl ResetBudget {
@@ -92,7 +96,13 @@ impl PortIo {
     /// Makes this port answer sealed packets of connections it does not know with a stateless
     /// reset derived from `key` (a listener's peer port).
     pub(crate) fn answer_unknown_with_resets(&mut self, key: ResetKey) {
-        self.resets = Some(ResetBudget { key, left: 0, refill: None, filler: 0 });
+        self.resets = Some(ResetBudget {
+            key,
+            left: 0,
+            refill: None,
+            filler: 0,
+            retired: Retired::default(),
+        });
     }
 
     /// The bound port number.
@@ -117,6 +127,18 @@ impl PortIo {
 
     pub(crate) fn peers_mut(&mut self) -> &mut PortPeers {
         &mut self.peers
+    }
+
+    /// Removes every finished peer, yielding each to `removed`; on a port that answers
+    /// unknown connections with resets, their ids are retired first (see [`Retired`]).
+    pub(crate) fn remove_finished(&mut self, now: Instant, mut removed: impl FnMut(&PeerSlot)) {
+        let Self { peers, resets, .. } = self;
+        peers.remove_finished(|slot| {
+            if let (Some(budget), Some(cid)) = (resets.as_mut(), slot.cid()) {
+                budget.retired.retire(cid, now);
+            }
+            removed(slot);
+        });
     }
 
     /// Runs `phase` with the port's own buffers, or `shared` for a port without any.
@@ -145,6 +167,7 @@ impl PortIo {
                 stats.dropped_unknown_source += 1;
                 let reset = resets.as_mut().filter(|_| d.bytes.len() >= SEALED_MIN_LEN);
                 if let (Some(budget), Some(cid)) = (reset, sealed_cid(d.bytes))
+                    && !budget.retired.contains(cid, now)
                     && budget.take(now)
                 {
                     budget.key.write_reset(cid, budget.filler.to_be_bytes(), scratch);

@@ -1,6 +1,7 @@
 //! The peer ports of a listener, and which one a new peer sits on.
 
 use std::net::SocketAddr;
+use std::time::Instant;
 
 use bevy::ecs::entity::Entity;
 use thiserror::Error;
@@ -138,10 +139,11 @@ impl PeerPorts {
         self.ports.iter().map(|io| io.peers().iter().filter(unproven).count()).sum()
     }
 
-    /// Removes every finished peer from its port; yields each to `removed`.
-    pub(crate) fn remove_finished(&mut self, mut removed: impl FnMut(&PeerSlot)) {
+    /// Removes every finished peer from its port (retiring its connection id there, see
+    /// `port_io/retired.rs`); yields each to `removed`.
+    pub(crate) fn remove_finished(&mut self, now: Instant, mut removed: impl FnMut(&PeerSlot)) {
         for io in &mut self.ports {
-            io.peers_mut().remove_finished(&mut removed);
+            io.remove_finished(now, &mut removed);
         }
     }
 }
@@ -233,7 +235,7 @@ mod tests {
             table.end_peer_at(addr).unwrap();
         }
         let mut removed = Vec::new();
-        table.remove_finished(|slot| removed.push(slot.remote()));
+        table.remove_finished(Instant::now(), |slot| removed.push(slot.remote()));
         assert_eq!(removed.len(), 3);
         assert_eq!(loads(&table), [3, 0, 3]);
         assert!(gone.iter().all(|&addr| table.owner(addr).is_none()), "a gone peer still routes");

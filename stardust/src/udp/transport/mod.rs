@@ -314,7 +314,7 @@ impl UdpTransport {
     /// ports left empty.
     pub(crate) fn remove_finished(&mut self, now: Instant) {
         let listener = &mut self.listener;
-        self.peer_ports.remove_finished(|slot| {
+        self.peer_ports.remove_finished(now, |slot| {
             if let (Some(listener), Some(record)) = (listener.as_mut(), slot.record()) {
                 listener.forget(now, record);
             }

@@ -1,0 +1,58 @@
+//! A client that closes gracefully sends its close three times; the listener ends the
+//! connection on the first copy, and the later copies (and anything else still in flight for
+//! that connection) are dropped in silence, not answered with stateless resets.
+
+use stardust::prelude::*;
+use stardust::proto::sealed::{RESET_LEN, SEALED};
+
+use crate::proxy::{Proxy, Verdict, Way, drive_through, listener_ports};
+use crate::scenarios::*;
+use crate::support::*;
+
+#[test]
+fn a_graceful_close_is_not_answered_with_resets() {
+    let mut listener = listener_app(1);
+    let mut client = connecting_app();
+    let ports = listener_ports(&listener);
+    let mut proxy = Proxy::new(ports.clone());
+    let outgoing = connect(&mut client, Proxy::front(listen_addr(&listener).port()));
+    let up = drive_through(
+        &mut proxy,
+        &mut [&mut listener, &mut client],
+        DEADLINE,
+        |_| Verdict::Pass,
+        |apps, _| is_connected(apps[1], outgoing) && connected_accepted(apps[0]).len() == 1,
+    );
+    assert!(up, "the client did not connect through the proxy");
+    let accepted = connected_accepted(&mut listener)[0];
+
+    disconnect(&mut client, outgoing, "bye");
+    let (mut closes_up, mut resets_down) = (0, 0);
+    let mut rounds = 0;
+    drive_through(
+        &mut proxy,
+        &mut [&mut listener, &mut client],
+        DEADLINE,
+        |seen| {
+            let sealed = seen.bytes.first() == Some(&SEALED);
+            match seen.way {
+                Way::Up if sealed => closes_up += 1,
+                Way::Down if sealed && seen.bytes.len() == RESET_LEN => resets_down += 1,
+                _ => {}
+            }
+            Verdict::Pass
+        },
+        |apps, _| {
+            // Some rounds past the listener's seeing the close, for the late copies to land.
+            if disconnect_reason(apps[0], accepted).is_some() {
+                rounds += 1;
+            }
+            rounds > 20
+        },
+    );
+    assert!(disconnect_reason(&listener, accepted).is_some(), "the listener saw no close");
+    assert!(closes_up >= 3, "the client sent its close three times ({closes_up} sealed up)");
+    assert_eq!(resets_down, 0, "late copies of the close were answered with resets");
+    let transport = listener.world().resource::<UdpTransport>();
+    assert_eq!(transport.port_stats(ports[1]).unwrap().resets_sent, 0);
+}
