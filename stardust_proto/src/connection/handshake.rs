@@ -50,6 +50,9 @@ impl Default for HandshakeConfig {
     }
 }
 
+/// The shortest first resend after a retry, however short the round trip it measured.
+const MIN_RETRY_RTO: Duration = Duration::from_millis(50);
+
 /// How an established connection's packets travel, as the handshake settled it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum LinkSetup {
@@ -64,8 +67,9 @@ pub(crate) enum LinkSetup {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum HandshakeOutcome {
     /// The listener accepted: packets go to `port` from now on. `listener_key`: the key it
-    /// proved it holds (secure only).
-    Accepted { port: u16, link: LinkSetup, listener_key: Option<PublicKey> },
+    /// proved it holds (secure only). `resend`: how long to wait before sending again a first
+    /// packet the listener does not answer (twice the round trip the accept measured).
+    Accepted { port: u16, link: LinkSetup, listener_key: Option<PublicKey>, resend: Duration },
     /// The listener refused.
     Rejected { code: ReasonCode, data: Value },
     /// The listener presents another key than the pinned one.
@@ -83,6 +87,11 @@ pub(crate) struct ConnectHandshake {
     encoded: Vec<u8>,
     next_send: Instant,
     rto: Duration,
+    /// When the latest copy of the request went out.
+    last_sent: Option<Instant>,
+    /// The longest wait between two copies: the configured one until an answer measured the
+    /// round trip (see `answered_rto`).
+    max_rto: Duration,
     deadline: Instant,
 }
 
@@ -149,6 +158,8 @@ impl ConnectHandshake {
             encoded: Vec::new(),
             next_send: now,
             rto: config.initial_rto,
+            last_sent: None,
+            max_rto: config.max_rto,
             deadline: now + config.timeout,
         };
         if let Some(pinned) = handshake.secure.as_ref().and_then(|s| s.pinned) {
@@ -171,7 +182,8 @@ impl ConnectHandshake {
         buf.clear();
         buf.extend_from_slice(&self.encoded);
         self.next_send = now + self.rto;
-        self.rto = (self.rto * 2).min(self.config.max_rto);
+        self.rto = (self.rto * 2).min(self.max_rto);
+        self.last_sent = Some(now);
         true
     }
 
@@ -194,7 +206,8 @@ impl ConnectHandshake {
         let id = self.request.id;
         match message {
             ZeroMessage::Accepted(Accepted { id: reply, body }) if reply == id => {
-                self.accepted(body)
+                let resend = self.answered_rto(now);
+                self.accepted(body, resend)
             }
             ZeroMessage::Rejected(Rejected { id: Some(reply), body, .. }) if reply == id => {
                 self.rejected(body)
@@ -207,11 +220,15 @@ impl ConnectHandshake {
         }
     }
 
-    fn accepted(&mut self, body: AcceptedBody) -> Result<HandshakeOutcome, ZeroDropReason> {
+    fn accepted(
+        &mut self,
+        body: AcceptedBody,
+        resend: Duration,
+    ) -> Result<HandshakeOutcome, ZeroDropReason> {
         match (body, self.secure.as_mut(), &self.request.mode) {
             (AcceptedBody::Insecure { seq, port }, None, RequestMode::Insecure { seq: ours }) => {
                 let link = LinkSetup::Insecure { local_seq: *ours, remote_seq: seq };
-                Ok(HandshakeOutcome::Accepted { port, link, listener_key: None })
+                Ok(HandshakeOutcome::Accepted { port, link, listener_key: None, resend })
             }
             (AcceptedBody::Secure { noise }, Some(attempt), _) => {
                 let (key, state) = attempt.noise.as_mut().ok_or(ZeroDropReason::Unexpected)?;
@@ -221,7 +238,7 @@ impl ConnectHandshake {
                 let keys = SealKeys { send, recv };
                 let link = LinkSetup::Sealed { cid: accept.cid, keys, reset: Some(accept.reset) };
                 let listener_key = Some(*key);
-                Ok(HandshakeOutcome::Accepted { port: accept.port, link, listener_key })
+                Ok(HandshakeOutcome::Accepted { port: accept.port, link, listener_key, resend })
             }
             _ => Err(ZeroDropReason::Unexpected),
         }
@@ -241,11 +258,10 @@ impl ConnectHandshake {
     }
 
     /// Takes a `retry`: its cookie, and its key when none is pinned. A new cookie or key is
-    /// progress, as an answer is: the request goes again at once, and its resends start over
-    /// from the initial timeout (the cookie round trip then costs what a first request costs,
-    /// not the backoff the first request had reached). The same ones leave it on its backoff
-    /// schedule (so a listener that keeps answering with retries is not answered faster than
-    /// the schedule).
+    /// progress, as an answer is: the request goes again at once, and its resends start over,
+    /// from twice the round trip the retry just measured (see `answered_rto`), not from the backoff
+    /// the first request had reached. The same ones leave it on its backoff schedule (so a
+    /// listener that keeps answering with retries is not answered faster than the schedule).
     fn retry(&mut self, now: Instant, retry: Retry) -> Result<HandshakeOutcome, ZeroDropReason> {
         let attempt = self.secure.as_ref().ok_or(ZeroDropReason::Unexpected)?;
         let presented = PublicKey(retry.key);
@@ -266,9 +282,21 @@ impl ConnectHandshake {
         self.encode();
         if new_key || new_cookie {
             self.next_send = now;
-            self.rto = self.config.initial_rto;
+            self.rto = self.answered_rto(now);
+            // The path is known to answer, in about this long: no need to back off as far as
+            // for a path never heard from.
+            self.max_rto = (self.rto * 2).clamp(self.config.initial_rto, self.config.max_rto);
         }
         Ok(HandshakeOutcome::Retried)
+    }
+
+    /// The first resend timeout after an answer (a retry, or the accept after which the client
+    /// must make itself heard): the answer measured the round trip (at most the time since the
+    /// latest copy went out), so wait twice that, between [`MIN_RETRY_RTO`] and the initial
+    /// timeout, rather than the initial timeout a path never heard from needs.
+    fn answered_rto(&self, now: Instant) -> Duration {
+        let round_trip = self.last_sent.map_or(self.config.initial_rto, |sent| now - sent);
+        (round_trip * 2).clamp(MIN_RETRY_RTO.min(self.config.initial_rto), self.config.initial_rto)
     }
 
     /// Starts a Noise handshake with the listener whose key is `listener` and puts its first
@@ -371,7 +399,12 @@ mod tests {
         let link = LinkSetup::Insecure { local_seq: seq, remote_seq: 1 };
         assert_eq!(
             hs.handle(now, ZeroMessage::Accepted(current)),
-            Ok(HandshakeOutcome::Accepted { port: 2, link, listener_key: None })
+            Ok(HandshakeOutcome::Accepted {
+                port: 2,
+                link,
+                listener_key: None,
+                resend: HandshakeConfig::default().initial_rto
+            })
         );
     }
 
@@ -420,13 +453,53 @@ mod tests {
         assert!(hs.poll_transmit(later, &mut buf), "sent again at once");
         assert_eq!(
             hs.poll_timeout(),
-            later + HandshakeConfig::default().initial_rto,
-            "its resends start over from the initial timeout"
+            later + MIN_RETRY_RTO,
+            "its resends start over from twice the measured round trip (10 ms), at least 50 ms"
         );
         let RequestMode::Secure { noise, cookie } = &hs.request().mode else { panic!("secure") };
         assert!(noise.is_some() && cookie.as_deref() == Some(&[1; 16][..]));
         // The same retry again does not hurry the schedule.
         assert_eq!(hs.handle(later, ZeroMessage::Retry(retry)), Ok(HandshakeOutcome::Retried));
         assert!(!hs.poll_transmit(later, &mut buf));
+    }
+
+    #[test]
+    fn after_a_retry_the_request_is_resent_after_twice_the_measured_round_trip() {
+        for (round_trip_ms, first_resend_ms) in [(100, 200), (200, 250), (10, 50)] {
+            let start = Instant::now();
+            let mut entropy = SeededEntropy::from_u64(6);
+            let listener = StaticKeypair::generate(&mut entropy).public();
+            let client = SecureClient { listener_key: Some(listener), ..SecureClient::default() };
+            let mut hs = ConnectHandshake::new(
+                HandshakeConfig::default(),
+                params(ClientSecurity::Secure(client)),
+                &mut entropy,
+                start,
+            );
+            let mut buf = Vec::new();
+            assert!(hs.poll_transmit(start, &mut buf));
+            let at = start + Duration::from_millis(round_trip_ms);
+            let retry = Retry { id: hs.request().id, cookie: vec![1; 16], key: listener.0 };
+            assert_eq!(hs.handle(at, ZeroMessage::Retry(retry)), Ok(HandshakeOutcome::Retried));
+            assert!(hs.poll_transmit(at, &mut buf));
+            assert_eq!(
+                hs.poll_timeout(),
+                at + Duration::from_millis(first_resend_ms),
+                "round trip {round_trip_ms} ms"
+            );
+            // Then doubling, but no further than twice the first wait (at least 250 ms): the
+            // path answers, in about this long.
+            let cap = Duration::from_millis((first_resend_ms * 2).max(250));
+            let mut due = hs.poll_timeout();
+            let mut waits = Vec::new();
+            for _ in 0..4 {
+                assert!(hs.poll_transmit(due, &mut buf));
+                waits.push(hs.poll_timeout() - due);
+                due = hs.poll_timeout();
+            }
+            let first = Duration::from_millis(first_resend_ms);
+            let expected: Vec<Duration> = (1..=4).map(|i| (first * 2u32.pow(i)).min(cap)).collect();
+            assert_eq!(waits, expected, "round trip {round_trip_ms} ms");
+        }
     }
 }

@@ -200,7 +200,8 @@ impl Connection {
             events: VecDeque::new(),
             zero: ZeroStats::default(),
         };
-        connection.establish(now, peer.port, &peer.link);
+        let resend = connection.config.handshake.initial_rto;
+        connection.establish(now, peer.port, &peer.link, resend);
         connection
     }
 
@@ -355,7 +356,9 @@ impl Connection {
         &self.zero
     }
 
-    fn establish(&mut self, now: Instant, port: u16, setup: &LinkSetup) {
+    /// Starts the session the handshake settled. `resend`: on the connecting side of a sealed
+    /// link, when to send again if the listener has not answered the first packet yet.
+    fn establish(&mut self, now: Instant, port: u16, setup: &LinkSetup, resend: Duration) {
         let mut config = self.config.session.clone();
         let (local_seq, remote_seq) = match setup {
             LinkSetup::Insecure { local_seq, remote_seq } => (*local_seq, *remote_seq),
@@ -376,8 +379,7 @@ impl Connection {
                 // Make itself heard at once: the listener's side waits for an authenticated
                 // packet before it sends anything.
                 session.request_keepalive();
-                let rto = self.config.handshake.initial_rto;
-                self.confirm = Some((now + rto, rto));
+                self.confirm = Some((now + resend, resend));
                 self.events.push_back(ConnectionEvent::Connected { port });
             }
             (Side::Accepted, true) => {}

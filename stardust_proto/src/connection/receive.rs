@@ -78,11 +78,11 @@ impl Connection {
             return self.zero_while_established(message);
         };
         match handshake.handle(now, message) {
-            Ok(HandshakeOutcome::Accepted { port, link, listener_key }) => {
+            Ok(HandshakeOutcome::Accepted { port, link, listener_key, resend }) => {
                 self.zero.received += 1;
                 self.phase = Phase::Established;
                 self.peer_key = listener_key;
-                self.establish(now, port, &link);
+                self.establish(now, port, &link, resend);
             }
             Ok(HandshakeOutcome::Rejected { code, data }) => {
                 self.zero.received += 1;
