@@ -28,7 +28,6 @@
 //!    (insecure: at accept; secure: when the client's first sealed packet authenticates). A
 //!    side not connected within the 15 s handshake timeout has failed. Clients are anonymous
 //!    (a fresh key per attempt), the listener's key pinned.
-//!    within the 15 s handshake timeout has failed.
 
 use std::collections::VecDeque;
 use std::hint::black_box;
