@@ -35,10 +35,11 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use snow::HandshakeState;
-use snow::params::{CipherChoice, DHChoice, HashChoice};
+use snow::params::DHChoice;
 use snow::resolvers::{CryptoResolver, DefaultResolver};
-use snow::types::{Cipher, Dh, Hash, Random};
-use stardust_proto::crypto::{Entropy, NOISE_PATTERN, PublicKey, SeededEntropy, StaticKeypair};
+use stardust_proto::crypto::{
+    Entropy, NOISE_PATTERN, PublicKey, SeededEntropy, SeededResolver, StaticKeypair,
+};
 use stardust_proto::{
     AcceptedPeer, ChannelConfig, ChannelId, ChannelTable, ClientSecurity, ConnectParams,
     Connection, ConnectionConfig, ConnectionEvent, CookiePolicy, Endpoint, EndpointConfig,
@@ -335,41 +336,8 @@ fn listener_handshakes(n: usize) -> ListenerRun {
 // Baselines: bare snow, and one X25519 DH.
 // ---------------------------------------------------------------------------------------------
 
-/// snow's own primitives with randomness from a seed: snow is built without the operating
-/// system's generator, as the engine is.
-struct SeededResolver {
-    seed: [u8; 32],
-}
-
-struct SeededRandom(SeededEntropy);
-
-impl Random for SeededRandom {
-    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), snow::Error> {
-        self.0.fill(dest);
-        Ok(())
-    }
-}
-
-impl CryptoResolver for SeededResolver {
-    fn resolve_rng(&self) -> Option<Box<dyn Random>> {
-        Some(Box::new(SeededRandom(SeededEntropy::new(self.seed))))
-    }
-
-    fn resolve_dh(&self, choice: &DHChoice) -> Option<Box<dyn Dh>> {
-        DefaultResolver.resolve_dh(choice)
-    }
-
-    fn resolve_hash(&self, choice: &HashChoice) -> Option<Box<dyn Hash>> {
-        DefaultResolver.resolve_hash(choice)
-    }
-
-    fn resolve_cipher(&self, choice: &CipherChoice) -> Option<Box<dyn Cipher>> {
-        DefaultResolver.resolve_cipher(choice)
-    }
-}
-
 fn snow_builder(seed: [u8; 32]) -> Result<snow::Builder<'static>, snow::Error> {
-    Ok(snow::Builder::with_resolver(NOISE_PATTERN.parse()?, Box::new(SeededResolver { seed })))
+    Ok(snow::Builder::with_resolver(NOISE_PATTERN.parse()?, Box::new(SeededResolver::new(seed))))
 }
 
 /// The payloads Stardust's handshake carries, at their real sizes.

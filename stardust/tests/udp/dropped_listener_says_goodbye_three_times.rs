@@ -5,24 +5,13 @@
 use stardust::prelude::*;
 use stardust::proto::sealed::SEALED;
 
-use crate::proxy::{Proxy, Verdict, Way, drive_through, listener_ports};
+use crate::proxy::{OnPath, Verdict, Way, drive_through};
 use crate::scenarios::*;
 use crate::support::*;
 
 #[test]
 fn a_dropped_listener_sends_three_closes_and_the_peer_takes_one() {
-    let mut listener = listener_app(1);
-    let mut client = connecting_app();
-    let mut proxy = Proxy::new(listener_ports(&listener));
-    let outgoing = connect(&mut client, Proxy::front(listen_addr(&listener).port()));
-    let up = drive_through(
-        &mut proxy,
-        &mut [&mut listener, &mut client],
-        DEADLINE,
-        |_| Verdict::Pass,
-        |apps, _| is_connected(apps[1], outgoing) && connected_accepted(apps[0]).len() == 1,
-    );
-    assert!(up, "the client did not connect through the proxy");
+    let OnPath { listener, mut client, mut proxy, outgoing } = OnPath::connected();
     let data_port = udp_peer(&client, outgoing).remote.port();
 
     // Let everything in flight settle, then watch only what the drop sends.

@@ -9,7 +9,7 @@ use std::time::Duration;
 use stardust::prelude::*;
 use stardust::proto::sealed::{SEALED, sealed_cid};
 
-use crate::proxy::{Proxy, Verdict, Way, drive_through, listener_ports};
+use crate::proxy::{OnPath, Proxy, Verdict, Way, drive_through};
 use crate::scenarios::*;
 use crate::support::*;
 
@@ -17,18 +17,7 @@ const MESSAGES: usize = 200;
 
 #[test]
 fn forged_replayed_modified_and_far_ahead_packets_are_dropped_and_counted() {
-    let mut listener = listener_app(1);
-    let mut client = connecting_app();
-    let mut proxy = Proxy::new(listener_ports(&listener));
-    let outgoing = connect(&mut client, Proxy::front(listen_addr(&listener).port()));
-    let up = drive_through(
-        &mut proxy,
-        &mut [&mut listener, &mut client],
-        DEADLINE,
-        |_| Verdict::Pass,
-        |apps, _| is_connected(apps[1], outgoing) && connected_accepted(apps[0]).len() == 1,
-    );
-    assert!(up, "the client did not connect through the proxy");
+    let OnPath { mut listener, mut client, mut proxy, outgoing } = OnPath::connected();
     let accepted = connected_accepted(&mut listener)[0];
     let data_port = udp_peer(&client, outgoing).remote.port();
 

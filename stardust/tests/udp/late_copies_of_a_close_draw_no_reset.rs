@@ -5,25 +5,14 @@
 use stardust::prelude::*;
 use stardust::proto::sealed::{RESET_LEN, SEALED};
 
-use crate::proxy::{Proxy, Verdict, Way, drive_through, listener_ports};
+use crate::proxy::{OnPath, Verdict, Way, drive_through, listener_ports};
 use crate::scenarios::*;
 use crate::support::*;
 
 #[test]
 fn a_graceful_close_is_not_answered_with_resets() {
-    let mut listener = listener_app(1);
-    let mut client = connecting_app();
+    let OnPath { mut listener, mut client, mut proxy, outgoing } = OnPath::connected();
     let ports = listener_ports(&listener);
-    let mut proxy = Proxy::new(ports.clone());
-    let outgoing = connect(&mut client, Proxy::front(listen_addr(&listener).port()));
-    let up = drive_through(
-        &mut proxy,
-        &mut [&mut listener, &mut client],
-        DEADLINE,
-        |_| Verdict::Pass,
-        |apps, _| is_connected(apps[1], outgoing) && connected_accepted(apps[0]).len() == 1,
-    );
-    assert!(up, "the client did not connect through the proxy");
     let accepted = connected_accepted(&mut listener)[0];
 
     disconnect(&mut client, outgoing, "bye");

@@ -7,24 +7,13 @@ use std::net::{Ipv4Addr, UdpSocket};
 use stardust::prelude::*;
 use stardust::proto::sealed::{SEALED, sealed_cid};
 
-use crate::proxy::{Proxy, Verdict, drive_through, listener_ports};
+use crate::proxy::{OnPath, Verdict, drive_through};
 use crate::scenarios::*;
 use crate::support::*;
 
 #[test]
 fn the_listener_follows_a_rebound_client_and_ignores_a_spoofer() {
-    let mut listener = listener_app(1);
-    let mut client = connecting_app();
-    let mut proxy = Proxy::new(listener_ports(&listener));
-    let outgoing = connect(&mut client, Proxy::front(listen_addr(&listener).port()));
-    let up = drive_through(
-        &mut proxy,
-        &mut [&mut listener, &mut client],
-        DEADLINE,
-        |_| Verdict::Pass,
-        |apps, _| is_connected(apps[1], outgoing) && connected_accepted(apps[0]).len() == 1,
-    );
-    assert!(up);
+    let OnPath { mut listener, mut client, mut proxy, outgoing } = OnPath::connected();
     let accepted = connected_accepted(&mut listener)[0];
     let victim = proxy.clients()[0];
     let before = udp_peer(&listener, accepted).remote;

@@ -186,3 +186,37 @@ pub fn drive_through(
     }
     done(apps, proxy)
 }
+
+/// Where every attack test starts: a listener with one peer port, a client App, and a proxy
+/// between them, the client connected through it (both sides see the connection).
+pub struct OnPath {
+    pub listener: bevy::app::App,
+    pub client: bevy::app::App,
+    pub proxy: Proxy,
+    /// The client's peer entity for the listener.
+    pub outgoing: bevy::ecs::entity::Entity,
+}
+
+impl OnPath {
+    /// Connects a client to a fresh listener through a fresh proxy; panics if that fails
+    /// within the tests' deadline.
+    pub fn connected() -> OnPath {
+        let mut listener = crate::support::listener_app(1);
+        let mut client = crate::support::connecting_app();
+        let mut proxy = Proxy::new(listener_ports(&listener));
+        let front = Proxy::front(crate::support::listen_addr(&listener).port());
+        let outgoing = crate::support::connect(&mut client, front);
+        let up = drive_through(
+            &mut proxy,
+            &mut [&mut listener, &mut client],
+            crate::scenarios::DEADLINE,
+            |_| Verdict::Pass,
+            |apps, _| {
+                crate::support::is_connected(apps[1], outgoing)
+                    && crate::support::connected_accepted(apps[0]).len() == 1
+            },
+        );
+        assert!(up, "the client did not connect through the proxy");
+        OnPath { listener, client, proxy, outgoing }
+    }
+}

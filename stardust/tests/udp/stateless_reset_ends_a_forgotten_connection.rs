@@ -10,7 +10,7 @@ use stardust::prelude::*;
 use stardust::proto::crypto::{SeededEntropy, StaticKeypair};
 use stardust::udp::{Identity, UdpConnectOptions};
 
-use crate::proxy::{Proxy, Verdict, drive_through, listener_ports};
+use crate::proxy::{OnPath, Proxy, Verdict, drive_through, listener_ports};
 use crate::scenarios::*;
 use crate::support::*;
 
@@ -68,18 +68,7 @@ fn a_restarted_listener_resets_the_old_connection_at_once() {
 
 #[test]
 fn a_reset_without_the_token_ends_nothing() {
-    let mut listener = listener_app(1);
-    let mut client = connecting_app();
-    let mut proxy = Proxy::new(listener_ports(&listener));
-    let outgoing = connect(&mut client, Proxy::front(listen_addr(&listener).port()));
-    let up = drive_through(
-        &mut proxy,
-        &mut [&mut listener, &mut client],
-        DEADLINE,
-        |_| Verdict::Pass,
-        |apps, _| is_connected(apps[1], outgoing) && connected_accepted(apps[0]).len() == 1,
-    );
-    assert!(up);
+    let OnPath { mut listener, mut client, mut proxy, outgoing } = OnPath::connected();
     let data_port = udp_peer(&client, outgoing).remote.port();
     let cid = proxy
         .log

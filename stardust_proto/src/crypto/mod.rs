@@ -25,7 +25,7 @@ mod ticket;
 pub use cookie::{COOKIE_BUCKET, COOKIE_LEN, CookieJar};
 pub use entropy::{Entropy, SeededEntropy};
 pub use keys::{KeyParseError, PublicKey, StaticKeypair};
-pub use noise::{NOISE_PATTERN, PROLOGUE_LABEL, prologue};
+pub use noise::{NOISE_PATTERN, PROLOGUE_LABEL, SeededResolver, prologue};
 pub use reset::{RESET_TOKEN_LEN, ResetKey};
 pub use seal::{OpenError, Opened, Opener, REPLAY_WINDOW, SealKeys, Sealer};
 pub use ticket::{TICKET_MAX_DATA, Ticket, TicketError, TicketSigner, TicketVerifier};

@@ -62,13 +62,21 @@ pub(crate) fn responder(
 
 fn builder(ephemeral_seed: [u8; 32]) -> Result<Builder<'static>, snow::Error> {
     let params = NOISE_PATTERN.parse()?;
-    Ok(Builder::with_resolver(params, Box::new(SeededResolver { seed: ephemeral_seed })))
+    Ok(Builder::with_resolver(params, Box::new(SeededResolver::new(ephemeral_seed))))
 }
 
 /// snow's own primitives, with randomness from a seed the caller drew: the engine takes its
-/// randomness from its caller, never from the operating system.
-struct SeededResolver {
+/// randomness from its caller, never from the operating system (snow is built without its
+/// own generator). Public for benchmarks and tools that run bare snow beside the engine.
+pub struct SeededResolver {
     seed: [u8; 32],
+}
+
+impl SeededResolver {
+    /// A resolver whose generator draws the stream of `seed` (see [`SeededEntropy`]).
+    pub fn new(seed: [u8; 32]) -> Self {
+        Self { seed }
+    }
 }
 
 struct SeededRandom(SeededEntropy);

@@ -20,6 +20,8 @@ use stardust_proto::{ConnectionEvent, ReasonCode, Received};
 
 pub(crate) use self::buffers::{BufferShape, Buffers};
 pub(crate) use self::peers::PortPeers;
+#[cfg(test)]
+pub(crate) use self::peers::tests::slot_with;
 use self::retired::Retired;
 pub(crate) use self::slot::PeerSlot;
 use super::socket::{self, PortSocket, Sender, UdpPortStats};

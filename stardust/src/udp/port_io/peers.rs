@@ -214,6 +214,16 @@ pub(crate) mod tests {
 
     /// A connecting peer's slot for `entity`, talking to the listener at `listen`.
     pub(crate) fn slot(entity: Entity, listen: SocketAddr) -> PeerSlot {
+        slot_with(entity, listen, Some(listen))
+    }
+
+    /// An insecure peer's slot for `entity` at `remote`, an outgoing one when it has the
+    /// `listen` address of its listener.
+    pub(crate) fn slot_with(
+        entity: Entity,
+        remote: SocketAddr,
+        listen: Option<SocketAddr>,
+    ) -> PeerSlot {
         let channels = ChannelTable::new([]).unwrap();
         let params = ConnectParams {
             transport_id: 1,
@@ -229,7 +239,7 @@ pub(crate) mod tests {
             &mut entropy,
             Instant::now(),
         );
-        PeerSlot::new(entity, listen, Some(listen), conn)
+        PeerSlot::new(entity, remote, listen, conn)
     }
 
     fn addr(port: u16) -> SocketAddr {

@@ -154,10 +154,6 @@ mod tests {
     use std::time::Instant;
 
     use bevy::ecs::world::World;
-    use stardust_proto::crypto::SeededEntropy;
-    use stardust_proto::{
-        ChannelTable, ClientSecurity, ConnectParams, Connection, ConnectionConfig,
-    };
 
     use super::*;
     use crate::udp::port_io::BufferShape;
@@ -177,23 +173,8 @@ mod tests {
     }
 
     fn slot(world: &mut World, port: u16) -> PeerSlot {
-        let channels = ChannelTable::new([]).unwrap();
-        let params = ConnectParams {
-            transport_id: 1,
-            transport_version: 2,
-            protocol_hash: 3,
-            security: ClientSecurity::Insecure,
-        };
-        let mut entropy = SeededEntropy::from_u64(7);
-        let conn = Connection::connect(
-            ConnectionConfig::default(),
-            channels,
-            params,
-            &mut entropy,
-            Instant::now(),
-        );
         let remote = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-        PeerSlot::new(world.spawn_empty().id(), remote, None, conn)
+        crate::udp::port_io::slot_with(world.spawn_empty().id(), remote, None)
     }
 
     fn seat(table: &mut PeerPorts, world: &mut World, remote: u16) -> Result<u16, SeatError> {
