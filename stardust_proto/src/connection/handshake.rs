@@ -101,15 +101,65 @@ struct SecureAttempt {
     anonymous: bool,
     app: Vec<u8>,
     pinned: Option<PublicKey>,
-    /// The key the current Noise message is for, and that message's state.
-    noise: Option<(PublicKey, HandshakeState)>,
+    /// The Noise handshakes started, one per listener key a retry presented (at most
+    /// [`MAX_NOISE_KEYS`]), the current one last. Going back to a key reuses its message, so
+    /// a forged retry naming another key cannot make the client start a second handshake
+    /// (and take a second place at the listener) for the key it already used.
+    noise: Vec<NoiseStart>,
     /// Seeds of the ephemeral keys of successive Noise messages.
     seeds: SeededEntropy,
 }
 
+/// One Noise handshake of an attempt: the listener key it is for, its first message, and the
+/// state that reads the listener's answer.
+struct NoiseStart {
+    key: PublicKey,
+    message: Vec<u8>,
+    state: HandshakeState,
+}
+
+/// The refusals a secure attempt takes in the clear: those a listener sends before it can
+/// read the Noise message, because it speaks another transport or version, or is insecure.
+const PLAIN_REFUSALS: [ReasonCode; 3] = [
+    ReasonCode::UNKNOWN_TRANSPORT,
+    ReasonCode::INCOMPATIBLE_VERSION,
+    ReasonCode::SECURITY_MISMATCH,
+];
+
+/// Most Noise handshakes one attempt keeps (one per listener key it was shown).
+const MAX_NOISE_KEYS: usize = 4;
+
+impl SecureAttempt {
+    /// The key of the current Noise message.
+    fn current_key(&self) -> Option<PublicKey> {
+        self.noise.last().map(|start| start.key)
+    }
+
+    /// Reads the listener's second Noise message with whichever handshake it answers, newest
+    /// first: its payload, and the key that handshake was for.
+    fn read_answer(
+        &mut self,
+        message: &[u8],
+    ) -> Result<(Vec<u8>, &mut NoiseStart), ZeroDropReason> {
+        let mut payload = vec![0; message.len()];
+        let index = (0..self.noise.len())
+            .rev()
+            .find_map(|i| {
+                let len = self.noise[i].state.read_message(message, &mut payload).ok()?;
+                Some((i, len))
+            })
+            .map(|(i, len)| {
+                payload.truncate(len);
+                i
+            })
+            .ok_or(ZeroDropReason::Unauthenticated)?;
+        Ok((payload, &mut self.noise[index]))
+    }
+}
+
 impl core::fmt::Debug for SecureAttempt {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let key = self.noise.as_ref().map(|(key, _)| *key);
+        let key = self.current_key();
         write!(f, "SecureAttempt {{ identity: {}, listener: {key:?} }}", self.identity.public())
     }
 }
@@ -138,7 +188,7 @@ impl ConnectHandshake {
                     anonymous,
                     app: client.app_payload,
                     pinned: client.listener_key,
-                    noise: None,
+                    noise: Vec::new(),
                     seeds: SeededEntropy::new(entropy.bytes32()),
                 };
                 (RequestMode::Secure { noise: None, cookie: None }, Some(Box::new(attempt)))
@@ -231,13 +281,12 @@ impl ConnectHandshake {
                 Ok(HandshakeOutcome::Accepted { port, link, listener_key: None, resend })
             }
             (AcceptedBody::Secure { noise }, Some(attempt), _) => {
-                let (key, state) = attempt.noise.as_mut().ok_or(ZeroDropReason::Unexpected)?;
-                let payload = read_noise(state, &noise)?;
+                let (payload, start) = attempt.read_answer(&noise)?;
                 let accept = AcceptPayload::decode(&payload).ok_or(ZeroDropReason::WrongFields)?;
-                let (send, recv) = state.dangerously_get_raw_split();
+                let (send, recv) = start.state.dangerously_get_raw_split();
                 let keys = SealKeys { send, recv };
                 let link = LinkSetup::Sealed { cid: accept.cid, keys, reset: Some(accept.reset) };
-                let listener_key = Some(*key);
+                let listener_key = Some(start.key);
                 Ok(HandshakeOutcome::Accepted { port: accept.port, link, listener_key, resend })
             }
             _ => Err(ZeroDropReason::Unexpected),
@@ -246,11 +295,18 @@ impl ConnectHandshake {
 
     fn rejected(&mut self, body: RejectedBody) -> Result<HandshakeOutcome, ZeroDropReason> {
         match body {
+            // A secure attempt believes a refusal in the clear only for what a listener cannot
+            // seal: another transport or version, or an insecure listener. Any other (a secure
+            // listener seals them) could come from anyone who saw the request.
+            RejectedBody::Plain { code, .. }
+                if self.secure.is_some() && !PLAIN_REFUSALS.contains(&code) =>
+            {
+                Err(ZeroDropReason::Unauthenticated)
+            }
             RejectedBody::Plain { code, data } => Ok(HandshakeOutcome::Rejected { code, data }),
             RejectedBody::Sealed { noise } => {
                 let attempt = self.secure.as_mut().ok_or(ZeroDropReason::Unexpected)?;
-                let (_, state) = attempt.noise.as_mut().ok_or(ZeroDropReason::Unexpected)?;
-                let payload = read_noise(state, &noise)?;
+                let (payload, _) = attempt.read_answer(&noise)?;
                 let reject = RejectPayload::decode(&payload).ok_or(ZeroDropReason::WrongFields)?;
                 Ok(HandshakeOutcome::Rejected { code: reject.code, data: reject.data })
             }
@@ -270,7 +326,7 @@ impl ConnectHandshake {
         {
             return Ok(HandshakeOutcome::KeyMismatch { pinned, presented });
         }
-        let new_key = attempt.noise.as_ref().is_none_or(|(key, _)| *key != presented);
+        let new_key = attempt.current_key() != Some(presented);
         let RequestMode::Secure { cookie, .. } = &mut self.request.mode else {
             return Err(ZeroDropReason::Unexpected);
         };
@@ -299,12 +355,20 @@ impl ConnectHandshake {
         (round_trip * 2).clamp(MIN_RETRY_RTO.min(self.config.initial_rto), self.config.initial_rto)
     }
 
-    /// Starts a Noise handshake with the listener whose key is `listener` and puts its first
-    /// message in the request.
+    /// Puts in the request the first Noise message for the listener whose key is `listener`:
+    /// the one made for that key earlier in this attempt, or a new handshake's.
     fn start_noise(&mut self, listener: PublicKey) {
         let Some(attempt) = self.secure.as_mut() else { return };
+        if let Some(index) = attempt.noise.iter().position(|start| start.key == listener) {
+            let start = attempt.noise.remove(index);
+            if let RequestMode::Secure { noise, .. } = &mut self.request.mode {
+                *noise = Some(start.message.clone());
+            }
+            attempt.noise.push(start);
+            return;
+        }
         let r = &self.request;
-        let prologue = prologue(r.transport_id, r.transport_version, r.protocol_hash);
+        let prologue = prologue(r.transport_id, r.transport_version, r.protocol_hash, r.id);
         let seed = attempt.seeds.bytes32();
         let hello = ClientHello { anonymous: attempt.anonymous, app: attempt.app.clone() };
         let mut message = vec![0; 1024];
@@ -314,8 +378,11 @@ impl ConnectHandshake {
         match written {
             Ok((len, state)) => {
                 message.truncate(len);
-                *noise = Some(message);
-                attempt.noise = Some((listener, state));
+                *noise = Some(message.clone());
+                if attempt.noise.len() >= MAX_NOISE_KEYS {
+                    attempt.noise.remove(0);
+                }
+                attempt.noise.push(NoiseStart { key: listener, message, state });
             }
             // Unreachable with snow's own primitives and a payload of at most 512 bytes;
             // without a Noise message the request only asks for a retry, and times out.
@@ -326,15 +393,6 @@ impl ConnectHandshake {
     fn encode(&mut self) {
         ZeroMessage::Request(self.request.clone()).encode(&mut self.encoded);
     }
-}
-
-/// The payload of a second Noise message.
-fn read_noise(state: &mut HandshakeState, message: &[u8]) -> Result<Vec<u8>, ZeroDropReason> {
-    let mut payload = vec![0; message.len()];
-    let len =
-        state.read_message(message, &mut payload).map_err(|_| ZeroDropReason::Unauthenticated)?;
-    payload.truncate(len);
-    Ok(payload)
 }
 
 #[cfg(test)]
@@ -501,5 +559,32 @@ mod tests {
             let expected: Vec<Duration> = (1..=4).map(|i| (first * 2u32.pow(i)).min(cap)).collect();
             assert_eq!(waits, expected, "round trip {round_trip_ms} ms");
         }
+    }
+
+    #[test]
+    fn a_secure_attempt_takes_in_the_clear_only_the_refusals_a_listener_cannot_seal() {
+        let now = Instant::now();
+        let mut entropy = SeededEntropy::from_u64(7);
+        let mut hs = ConnectHandshake::new(
+            HandshakeConfig::default(),
+            params(ClientSecurity::Secure(SecureClient::default())),
+            &mut entropy,
+            now,
+        );
+        let id = hs.request().id;
+        let plain = |code| {
+            let body = RejectedBody::Plain { code, data: Value::Null };
+            ZeroMessage::Rejected(Rejected { id: Some(id), ack: None, body })
+        };
+        for forgeable in [ReasonCode::FULL, ReasonCode::NOT_ACCEPTING, ReasonCode::MALFORMED] {
+            assert_eq!(hs.handle(now, plain(forgeable)), Err(ZeroDropReason::Unauthenticated));
+        }
+        assert_eq!(
+            hs.handle(now, plain(ReasonCode::SECURITY_MISMATCH)),
+            Ok(HandshakeOutcome::Rejected {
+                code: ReasonCode::SECURITY_MISMATCH,
+                data: Value::Null
+            })
+        );
     }
 }

@@ -56,6 +56,7 @@ impl SealedLink {
 
     /// Whether `datagram` is the listener's stateless reset of this connection.
     pub(crate) fn is_reset(&self, datagram: &[u8]) -> bool {
-        self.reset.as_ref().is_some_and(|token| is_reset(datagram, token))
+        let cid = self.sealer.cid();
+        self.reset.as_ref().is_some_and(|token| is_reset(datagram, cid, token))
     }
 }

@@ -20,15 +20,26 @@ pub const NOISE_PATTERN: &str = "Noise_IK_25519_ChaChaPoly_BLAKE2s";
 /// The bytes that open the prologue.
 pub const PROLOGUE_LABEL: &[u8; 11] = b"stardust-v2";
 
-/// The prologue both sides mix into the handshake: [`PROLOGUE_LABEL`], then the transport
-/// identifier (u64), the transport version (u32) and the client's protocol hash (u64), all
-/// big-endian: 31 bytes. A handshake whose two sides disagree on any of them fails.
-pub fn prologue(transport_id: u64, version: u32, protocol_hash: u64) -> [u8; 31] {
-    let mut out = [0; 31];
+/// Bytes of the prologue.
+pub const PROLOGUE_LEN: usize = 39;
+
+/// The prologue both sides mix into the handshake: [`PROLOGUE_LABEL`], then the request's
+/// transport identifier (u64), transport version (u32), protocol hash (u64) and attempt id
+/// (u64), all big-endian: [`PROLOGUE_LEN`] bytes. Every clear member of a request that
+/// matters is thereby authenticated by its Noise message: a copy with any of them changed
+/// does not read.
+pub fn prologue(
+    transport_id: u64,
+    version: u32,
+    protocol_hash: u64,
+    id: u64,
+) -> [u8; PROLOGUE_LEN] {
+    let mut out = [0; PROLOGUE_LEN];
     out[..11].copy_from_slice(PROLOGUE_LABEL);
     out[11..19].copy_from_slice(&transport_id.to_be_bytes());
     out[19..23].copy_from_slice(&version.to_be_bytes());
     out[23..31].copy_from_slice(&protocol_hash.to_be_bytes());
+    out[31..39].copy_from_slice(&id.to_be_bytes());
     out
 }
 
@@ -115,7 +126,7 @@ mod tests {
         let mut entropy = SeededEntropy::from_u64(9);
         let (client, listener) =
             (StaticKeypair::generate(&mut entropy), StaticKeypair::generate(&mut entropy));
-        let p = prologue(1, 2, 3);
+        let p = prologue(1, 2, 3, 4);
         let mut i = initiator(&client, &listener.public(), &p, entropy.bytes32()).unwrap();
         let mut r = responder(&listener, &p, entropy.bytes32()).unwrap();
         let (mut m1, mut m2, mut out) = ([0; 256], [0; 256], [0; 256]);
@@ -137,8 +148,9 @@ mod tests {
         let (client, listener) =
             (StaticKeypair::generate(&mut entropy), StaticKeypair::generate(&mut entropy));
         let mut i =
-            initiator(&client, &listener.public(), &prologue(1, 2, 3), entropy.bytes32()).unwrap();
-        let mut r = responder(&listener, &prologue(1, 2, 4), entropy.bytes32()).unwrap();
+            initiator(&client, &listener.public(), &prologue(1, 2, 3, 4), entropy.bytes32())
+                .unwrap();
+        let mut r = responder(&listener, &prologue(1, 2, 3, 5), entropy.bytes32()).unwrap();
         let (mut m1, mut out) = ([0; 256], [0; 256]);
         let n1 = i.write_message(b"", &mut m1).unwrap();
         assert!(r.read_message(&m1[..n1], &mut out).is_err());

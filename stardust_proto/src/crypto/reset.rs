@@ -54,10 +54,12 @@ impl ResetKey {
     }
 }
 
-/// Whether `datagram` is the stateless reset carrying `token` (compared in constant time).
-pub(crate) fn is_reset(datagram: &[u8], token: &[u8; RESET_TOKEN_LEN]) -> bool {
+/// Whether `datagram` is the stateless reset of connection `cid`, carrying `token` (compared
+/// in constant time).
+pub(crate) fn is_reset(datagram: &[u8], cid: u64, token: &[u8; RESET_TOKEN_LEN]) -> bool {
     datagram.len() == RESET_LEN
         && datagram[0] == SEALED
+        && datagram[1..9] == cid.to_be_bytes()
         && bool::from(datagram[RESET_LEN - RESET_TOKEN_LEN..].ct_eq(token))
 }
 
@@ -73,8 +75,9 @@ mod tests {
         let mut reset = Vec::new();
         key.write_reset(42, [9, 9], &mut reset);
         assert_eq!(reset.len(), RESET_LEN);
-        assert!(is_reset(&reset, &key.token(42)));
-        assert!(!is_reset(&reset, &key.token(43)));
+        assert!(is_reset(&reset, 42, &key.token(42)));
+        assert!(!is_reset(&reset, 42, &key.token(43)));
+        assert!(!is_reset(&reset, 43, &key.token(42)), "the right token under another id");
         let restarted = ResetKey::from_identity(&identity);
         assert_eq!(restarted.token(42), key.token(42), "same identity, same tokens");
         let other =

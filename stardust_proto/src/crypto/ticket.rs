@@ -115,6 +115,8 @@ pub struct TicketVerifier {
     backend: VerifyingKey,
     listener: PublicKey,
     used: HashMap<[u8; 16], u64>,
+    /// The latest `now` seen.
+    latest: u64,
 }
 
 impl TicketVerifier {
@@ -123,7 +125,7 @@ impl TicketVerifier {
     pub fn new(backend: PublicKey, listener: PublicKey) -> Result<Self, KeyParseError> {
         let backend =
             VerifyingKey::from_bytes(backend.as_bytes()).map_err(|_| KeyParseError::NotOnCurve)?;
-        Ok(Self { backend, listener, used: HashMap::new() })
+        Ok(Self { backend, listener, used: HashMap::new(), latest: 0 })
     }
 
     /// Whether `backend` is an Ed25519 verifying key, as [`new`](Self::new) needs.
@@ -135,8 +137,11 @@ impl TicketVerifier {
 
     /// Checks `bytes` at `now` (seconds since the Unix epoch): format, signature, listener,
     /// expiry, and that it was not admitted before. An admitted ticket is remembered until
-    /// it expires.
+    /// it expires. Time never goes back here: a `now` earlier than one seen before counts as
+    /// that one, so a clock set back cannot revive a ticket whose use was forgotten.
     pub fn admit(&mut self, bytes: &[u8], now: u64) -> Result<Ticket, TicketError> {
+        self.latest = self.latest.max(now);
+        let now = self.latest;
         let ticket = self.verify(bytes)?;
         if ticket.expires <= now {
             return Err(TicketError::Expired);
@@ -212,5 +217,16 @@ mod tests {
         let forged = forger.mint(listener, 1_000, [5; 16], b"");
         assert_eq!(verifier.admit(&forged, 0), Err(TicketError::BadSignature));
         assert_eq!(verifier.admit(b"\x01short", 0), Err(TicketError::Malformed));
+    }
+
+    #[test]
+    fn a_clock_set_back_does_not_revive_a_used_ticket() {
+        let (signer, listener, mut verifier) = setup();
+        let ticket = signer.mint(listener, 1_000, [6; 16], b"");
+        verifier.admit(&ticket, 10).unwrap();
+        // The clock jumps past the ticket's expiry (its use is forgotten), then back.
+        let later = signer.mint(listener, 5_000, [7; 16], b"");
+        verifier.admit(&later, 2_000).unwrap();
+        assert_eq!(verifier.admit(&ticket, 20), Err(TicketError::Expired));
     }
 }

@@ -1,6 +1,7 @@
-//! Copies of a request (resends, network duplicates) produce one peer and the same reply; a
-//! copy replayed from another address produces nothing; a new insecure attempt from the same
-//! address is reported as replacing the old peer.
+//! Copies of a request (resends, network duplicates, a copy replayed from another address that
+//! proved itself) produce one peer and the same reply, which only the client can read, so a
+//! replay that arrives first cannot keep the client out; a copy with a changed id does not
+//! read; a new insecure attempt from the same address is reported as replacing the old peer.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -48,7 +49,7 @@ fn every_copy_of_a_secure_request_gets_the_same_accept() {
     assert_eq!(listener.stats().handshakes, 1, "copies cost no Diffie-Hellman");
 
     // The same request from another address: its cookie is for the first address, so it
-    // only gets a retry; with a cookie of its own, it is a replay, dropped without an answer.
+    // only gets a retry; with a cookie of its own, the same accept, and still one peer.
     let elsewhere = SocketAddr::from(([127, 0, 0, 1], 5556));
     assert!(matches!(listener.handle(now, elsewhere, &datagram, &mut reply), Handled::Reply));
     let Ok(ZeroMessage::Retry(retry)) = ZeroMessage::decode(&reply) else { panic!("a retry") };
@@ -57,9 +58,109 @@ fn every_copy_of_a_secure_request_gets_the_same_accept() {
     *cookie = Some(retry.cookie);
     ZeroMessage::Request(replayed).encode(&mut datagram);
     let handled = listener.handle(now, elsewhere, &datagram, &mut reply);
-    assert!(matches!(handled, Handled::Dropped(ZeroDropReason::Replayed)), "{handled:?}");
+    assert!(matches!(handled, Handled::Reply), "{handled:?}");
+    assert_eq!(reply, accept);
     assert_eq!(listener.peer_count(), 1);
     assert_eq!(listener.stats().handshakes, 1);
+}
+
+/// The client's request as an attacker on the path would replay it: with a cookie of the
+/// attacker's own address.
+fn with_cookie_for(
+    listener: &mut stardust_proto::Endpoint,
+    now: Instant,
+    at: SocketAddr,
+    request: &[u8],
+) -> Vec<u8> {
+    let mut reply = Vec::new();
+    assert!(matches!(listener.handle(now, at, request, &mut reply), Handled::Reply));
+    let Ok(ZeroMessage::Retry(retry)) = ZeroMessage::decode(&reply) else { panic!("a retry") };
+    let Ok(ZeroMessage::Request(mut copy)) = ZeroMessage::decode(request) else { panic!() };
+    let RequestMode::Secure { cookie, .. } = &mut copy.mode else { panic!("secure") };
+    *cookie = Some(retry.cookie);
+    let mut datagram = Vec::new();
+    ZeroMessage::Request(copy).encode(&mut datagram);
+    datagram
+}
+
+#[test]
+fn a_request_replayed_first_from_elsewhere_does_not_keep_the_client_out() {
+    let now = Instant::now();
+    let mut listener = endpoint(endpoint_config(), false, now);
+    let from = SocketAddr::from(([127, 0, 0, 1], 5555));
+    let attacker = SocketAddr::from(([127, 0, 0, 1], 6666));
+    let mut entropy = SeededEntropy::from_u64(3);
+    let mut client = Connection::connect(
+        ConnectionConfig::default(),
+        channels(),
+        secure_params(),
+        &mut entropy,
+        now,
+    );
+    // The client's first request, seen on the path, replayed first from the attacker's
+    // address with the attacker's cookie: the listener accepts it there.
+    let (mut datagram, mut reply) = (Vec::new(), Vec::new());
+    assert!(client.poll_transmit(now, &mut datagram));
+    let replayed = with_cookie_for(&mut listener, now, attacker, &datagram);
+    let Handled::Request(request) = listener.handle(now, attacker, &replayed, &mut reply) else {
+        panic!("the replay reads: it is the client's own message")
+    };
+    let peer = listener.accept(now, request, 40001, &mut reply);
+    let mut server = Connection::accepted(ConnectionConfig::default(), channels(), now, peer);
+
+    // The client goes on from its own address (its first request gets a retry, the next
+    // carries its cookie) and gets the same accept.
+    assert!(matches!(listener.handle(now, from, &datagram, &mut reply), Handled::Reply));
+    client.handle_datagram(now, &reply);
+    let request = exchange(&mut listener, &mut client, now, from);
+    assert!(request.is_none(), "no second request: the copy gets the recorded reply");
+    assert!(client.is_connected(), "the client read the accept meant for it");
+    assert_eq!(listener.peer_count(), 1);
+    // (Its first packet went to the listen port inside `exchange`; the next one is due once
+    // the listener's side has not answered for twice the round trip.)
+    let later = now + Duration::from_millis(300);
+    client.handle_timeout(later);
+    assert!(client.poll_transmit(later, &mut datagram));
+    server.handle_datagram(later, &datagram);
+    assert!(server.is_connected(), "the client's first packet proves the connection");
+}
+
+#[test]
+fn a_copy_with_another_id_does_not_read() {
+    let now = Instant::now();
+    let mut listener = endpoint(endpoint_config(), false, now);
+    let from = SocketAddr::from(([127, 0, 0, 1], 5555));
+    let mut entropy = SeededEntropy::from_u64(4);
+    let mut client = Connection::connect(
+        ConnectionConfig::default(),
+        channels(),
+        secure_params(),
+        &mut entropy,
+        now,
+    );
+    let mut first = Vec::new();
+    assert!(client.poll_transmit(now, &mut first));
+    let with_cookie = with_cookie_for(&mut listener, now, from, &first);
+    let mut datagram = Vec::new();
+    let Ok(ZeroMessage::Request(mut changed)) = ZeroMessage::decode(&with_cookie) else { panic!() };
+    changed.id ^= 1;
+    ZeroMessage::Request(changed).encode(&mut datagram);
+    let mut reply = Vec::new();
+    let handled = listener.handle(now, from, &datagram, &mut reply);
+    assert!(matches!(handled, Handled::Reply), "{handled:?}");
+    assert!(
+        matches!(ZeroMessage::decode(&reply), Ok(ZeroMessage::Retry(_))),
+        "the id is bound into the Noise prologue: the message does not read, only a retry"
+    );
+    assert_eq!(listener.peer_count(), 0);
+    assert_eq!(listener.stats().zero.dropped(ZeroDropReason::Unauthenticated), 1);
+    // The genuine request still gets in.
+    assert!(matches!(listener.handle(now, from, &first, &mut reply), Handled::Reply));
+    client.handle_datagram(now, &reply);
+    let request = exchange(&mut listener, &mut client, now, from).expect("the genuine request");
+    listener.accept(now, request, 40001, &mut reply);
+    client.handle_datagram(now, &reply);
+    assert!(client.is_connected());
 }
 
 #[test]
@@ -116,4 +217,43 @@ fn a_lossy_duplicating_link_still_yields_one_peer() {
         assert_eq!(connected(&pair.client_events), 1, "seed {seed}");
         assert_eq!(connected(&pair.server_events), 1, "seed {seed}");
     }
+}
+
+#[test]
+fn a_forged_retry_with_another_key_does_not_make_a_second_peer() {
+    use stardust_proto::crypto::StaticKeypair;
+    use stardust_proto::zero::Retry;
+    use stardust_proto::{ClientSecurity, SecureClient};
+
+    let now = Instant::now();
+    let mut listener = endpoint(endpoint_config(), false, now);
+    let from = SocketAddr::from(([127, 0, 0, 1], 5555));
+    let mut entropy = SeededEntropy::from_u64(5);
+    let unpinned = stardust_proto::ConnectParams {
+        security: ClientSecurity::Secure(SecureClient::default()),
+        ..secure_params()
+    };
+    let mut client =
+        Connection::connect(ConnectionConfig::default(), channels(), unpinned, &mut entropy, now);
+    // Request, retry (the real key), request with cookie: accepted, and the accept is lost.
+    let request = exchange(&mut listener, &mut client, now, from).expect("a request");
+    let mut lost = Vec::new();
+    listener.accept(now, request, 40001, &mut lost);
+    let id = match ZeroMessage::decode(&lost) {
+        Ok(ZeroMessage::Accepted(accepted)) => accepted.id,
+        other => panic!("{other:?}"),
+    };
+    // An attacker who saw the request forges a retry with another key: the client starts a
+    // handshake for that key, which the listener cannot read and answers with a retry naming
+    // its real key again.
+    let fake = StaticKeypair::generate(&mut entropy).public();
+    let forged = Retry { id, cookie: vec![7; 16], key: fake.0 };
+    let mut datagram = Vec::new();
+    ZeroMessage::Retry(forged).encode(&mut datagram);
+    client.handle_datagram(now, &datagram);
+    let request = exchange(&mut listener, &mut client, now, from);
+    assert!(request.is_none(), "no second request reaches the accept stage");
+    assert!(client.is_connected(), "back on the real key, the client reused its first message");
+    assert_eq!(listener.stats().accepted, 1);
+    assert_eq!(listener.peer_count(), 1);
 }

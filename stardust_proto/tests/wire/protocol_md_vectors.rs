@@ -162,6 +162,7 @@ fn vectors() -> BTreeMap<&'static str, String> {
     v.insert("stateless-reset", dump(&reset));
 
     let secure = SecureRun {
+        id,
         client_ephemeral,
         listener_ephemeral,
         cookie_secret,
@@ -200,6 +201,7 @@ fn vectors() -> BTreeMap<&'static str, String> {
 
 /// What the secure run produced, for the independent re-derivation.
 struct SecureRun {
+    id: u64,
     client_ephemeral: [u8; 32],
     listener_ephemeral: [u8; 32],
     cookie_secret: [u8; 32],
@@ -274,11 +276,12 @@ mod independent {
         BASE64.decode(member(datagram, name).as_str().unwrap()).unwrap()
     }
 
-    fn prologue() -> Vec<u8> {
+    fn prologue(id: u64) -> Vec<u8> {
         let mut p = b"stardust-v2".to_vec();
         p.extend_from_slice(&TRANSPORT.to_be_bytes());
         p.extend_from_slice(&VERSION.to_be_bytes());
         p.extend_from_slice(&HASH.to_be_bytes());
+        p.extend_from_slice(&id.to_be_bytes());
         p
     }
 
@@ -300,7 +303,7 @@ mod independent {
     }
 
     pub(super) fn rederive(run: &SecureRun, v: &mut BTreeMap<&'static str, String>) {
-        let prologue = prologue();
+        let prologue = prologue(run.id);
         // The client's first Noise message: IK from its static key, the listener's, its
         // ephemeral, the prologue, and the hello payload.
         let hello = br#"{"anonymous":false}"#;

@@ -36,10 +36,9 @@ impl SecureListener {
 }
 
 /// An accepted (or recently forgotten) secure peer, by its request's ephemeral key: the
-/// reply re-sent for copies of that request from the same address.
+/// reply re-sent for copies of that request.
 #[derive(Debug, Clone)]
 pub(super) struct SecureRecord {
-    from: SocketAddr,
     reply: Vec<u8>,
     /// When a forgotten peer's record goes (`None` while the peer is there).
     pub(super) expires: Option<Instant>,
@@ -71,21 +70,15 @@ impl Endpoint {
         let Some(ephemeral) = noise.get(..32).and_then(|e| <[u8; 32]>::try_from(e).ok()) else {
             return self.refuse(&request, ReasonCode::MALFORMED, Value::Null, limit, reply);
         };
+        // A copy of a request already answered, from whatever address proved itself (the
+        // client's own, or one an attacker replayed it from first): the same reply, which only
+        // the holder of the ephemeral key can read. The connection follows the client to the
+        // address its first sealed packet comes from.
         if let Some(record) = self.secure_records.get(&ephemeral) {
-            if record.from != from {
-                return self.dropped(ZeroDropReason::Replayed);
-            }
             self.stats.duplicates += 1;
             self.stats.zero.sent += 1;
             reply.extend_from_slice(&record.reply);
             return Handled::Reply;
-        }
-        if !self.config.accepting {
-            return self.refuse(&request, ReasonCode::NOT_ACCEPTING, Value::Null, limit, reply);
-        }
-        if self.peers >= self.config.max_peers {
-            let data = self.full_detail();
-            return self.refuse(&request, ReasonCode::FULL, data, limit, reply);
         }
         self.read_first_message(now, from, &request, noise, ephemeral, limit, reply)
     }
@@ -105,8 +98,12 @@ impl Endpoint {
         let Some(listener) = self.secure.as_ref() else {
             return self.dropped(ZeroDropReason::Unexpected);
         };
-        let prologue =
-            prologue(request.transport_id, request.transport_version, request.protocol_hash);
+        let prologue = prologue(
+            request.transport_id,
+            request.transport_version,
+            request.protocol_hash,
+            request.id,
+        );
         let seed = self.entropy.bytes32();
         let mut payload = vec![0; noise.len()];
         let read = responder(&listener.identity, &prologue, seed)
@@ -130,9 +127,19 @@ impl Endpoint {
             );
             return Handled::Reply;
         };
-        if request.protocol_hash != self.config.protocol_hash {
+        // Refusals after the message read are sealed: the client knows they come from the
+        // listener, so no one who merely saw the request can end its attempt with one.
+        let refusal = if request.protocol_hash != self.config.protocol_hash {
             let data = json!({ "hash": self.config.protocol_hash });
-            let code = ReasonCode::PROTOCOL_HASH_MISMATCH;
+            Some((ReasonCode::PROTOCOL_HASH_MISMATCH, data))
+        } else if !self.config.accepting {
+            Some((ReasonCode::NOT_ACCEPTING, Value::Null))
+        } else if self.peers >= self.config.max_peers {
+            Some((ReasonCode::FULL, self.full_detail()))
+        } else {
+            None
+        };
+        if let Some((code, data)) = refusal {
             self.sealed_reject(&mut state, request.id, code, data, limit, reply);
             return Handled::Reply;
         }
@@ -181,7 +188,7 @@ impl Endpoint {
         let keys = SealKeys { send: responder_key, recv: initiator_key };
         ZeroMessage::Accepted(Accepted { id, body: AcceptedBody::Secure { noise: message } })
             .encode(reply);
-        let record = SecureRecord { from, reply: reply.clone(), expires: None };
+        let record = SecureRecord { reply: reply.clone(), expires: None };
         self.secure_records.insert(ephemeral, record);
         AcceptedPeer {
             addr: from,
