@@ -398,7 +398,7 @@ fn snow_read_second(state: &mut HandshakeState, m2: &[u8]) -> bool {
 }
 
 fn snow_handshakes(n: usize) -> SnowRun {
-    let prologue = stardust_proto::crypto::prologue(TRANSPORT_ID, VERSION, PROTOCOL_HASH);
+    let prologue = stardust_proto::crypto::prologue(TRANSPORT_ID, VERSION, PROTOCOL_HASH, 1);
     let listener = StaticKeypair::from_private(LISTENER_PRIVATE).public();
     let mut entropy = SeededEntropy::from_u64(0x5EED);
     let privates: Vec<[u8; 32]> = (0..n).map(|_| entropy.bytes32()).collect();
