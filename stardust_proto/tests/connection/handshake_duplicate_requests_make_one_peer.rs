@@ -36,6 +36,7 @@ fn every_copy_of_a_secure_request_gets_the_same_accept() {
     let mut reply = Vec::new();
     let peer = listener.accept(now, request, 40001, &mut reply);
     assert_eq!(peer.port, 40001);
+    let record = peer.record;
     let accept = reply.clone();
     assert!(matches!(ZeroMessage::decode(&accept), Ok(ZeroMessage::Accepted(Accepted { .. }))));
 
@@ -62,6 +63,12 @@ fn every_copy_of_a_secure_request_gets_the_same_accept() {
     assert_eq!(reply, accept);
     assert_eq!(listener.peer_count(), 1);
     assert_eq!(listener.stats().handshakes, 1);
+
+    // Once the peer proved itself, the kept reply is freed: a late copy is a stale duplicate.
+    listener.proven(record);
+    let handled = listener.handle(now, elsewhere, &datagram, &mut reply);
+    assert!(matches!(handled, Handled::Dropped(ZeroDropReason::Duplicate)), "{handled:?}");
+    assert_eq!(listener.stats().handshakes, 1, "and it is not read again");
 }
 
 /// The client's request as an attacker on the path would replay it: with a cookie of the
@@ -256,4 +263,62 @@ fn a_forged_retry_with_another_key_does_not_make_a_second_peer() {
     assert!(client.is_connected(), "back on the real key, the client reused its first message");
     assert_eq!(listener.stats().accepted, 1);
     assert_eq!(listener.peer_count(), 1);
+}
+
+#[test]
+fn a_copy_that_arrives_before_the_request_is_answered_is_not_offered_again() {
+    let now = Instant::now();
+    let config = stardust_proto::EndpointConfig { max_peers: 2, ..endpoint_config() };
+    let mut listener = endpoint(config, false, now);
+    let from = SocketAddr::from(([127, 0, 0, 1], 5555));
+    let mut entropy = SeededEntropy::from_u64(6);
+    let mut client = Connection::connect(
+        ConnectionConfig::default(),
+        channels(),
+        secure_params(),
+        &mut entropy,
+        now,
+    );
+    let request = exchange(&mut listener, &mut client, now, from).expect("a request");
+    // The driver has not answered yet, and the client's resend arrives.
+    let later = now + Duration::from_secs(1);
+    let mut datagram = Vec::new();
+    assert!(client.poll_transmit(later, &mut datagram));
+    let mut reply = Vec::new();
+    let handled = listener.handle(later, from, &datagram, &mut reply);
+    assert!(matches!(handled, Handled::Dropped(ZeroDropReason::Duplicate)), "{handled:?}");
+    // A pending request counts against max_peers: with it and one accepted peer, the
+    // listener is full.
+    let mut other = Connection::connect(
+        ConnectionConfig::default(),
+        channels(),
+        secure_params(),
+        &mut entropy,
+        now,
+    );
+    let elsewhere = SocketAddr::from(([127, 0, 0, 1], 5556));
+    let second = exchange(&mut listener, &mut other, now, elsewhere).expect("a second request");
+    listener.accept(now, second, 40002, &mut reply);
+    let mut third = Connection::connect(
+        ConnectionConfig::default(),
+        channels(),
+        secure_params(),
+        &mut entropy,
+        now,
+    );
+    let third_addr = SocketAddr::from(([127, 0, 0, 1], 5557));
+    assert!(exchange(&mut listener, &mut third, now, third_addr).is_none());
+    assert!(matches!(
+        third.poll_event(),
+        Some(stardust_proto::ConnectionEvent::Rejected {
+            code: stardust_proto::ReasonCode::FULL,
+            ..
+        })
+    ));
+    // Answered, the first request is one peer, and its copies get its accept.
+    listener.accept(now, request, 40001, &mut reply);
+    let accept = reply.clone();
+    assert!(matches!(listener.handle(later, from, &datagram, &mut reply), Handled::Reply));
+    assert_eq!(reply, accept);
+    assert_eq!(listener.peer_count(), 2);
 }

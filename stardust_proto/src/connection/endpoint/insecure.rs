@@ -27,6 +27,10 @@ impl Endpoint {
         let RequestMode::Insecure { seq } = request.mode else {
             return self.dropped(crate::connection::ZeroDropReason::Unexpected);
         };
+        if self.is_pending(&RecordKind::Address(from)) {
+            // A copy of a request the driver has not answered yet: its answer will come.
+            return self.dropped(crate::connection::ZeroDropReason::Duplicate);
+        }
         let existing = self.insecure_records.get(&from);
         if let Some(record) = existing.filter(|record| record.id == request.id) {
             self.stats.duplicates += 1;
@@ -43,12 +47,12 @@ impl Endpoint {
             let data = serde_json::Value::Null;
             return self.refuse(&request, ReasonCode::NOT_ACCEPTING, data, limit, reply);
         }
-        if !replaces_existing && self.peers >= self.config.max_peers {
+        if !replaces_existing && self.is_full() {
             let data = self.full_detail();
             return self.refuse(&request, ReasonCode::FULL, data, limit, reply);
         }
         let kind = RequestKind::Insecure { seq, replaces_existing };
-        Handled::Request(ConnectRequest { from, id: request.id, size: limit, kind })
+        self.offer(ConnectRequest { from, id: request.id, size: limit, kind })
     }
 
     pub(super) fn accept_insecure(

@@ -7,7 +7,7 @@ mod insecure;
 mod request;
 mod secure;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::time::Instant;
 
@@ -94,7 +94,8 @@ pub enum Handled {
     /// datagram that caused it.
     Reply,
     /// A valid request from a new peer: answer it with [`Endpoint::accept`] or
-    /// [`Endpoint::reject`].
+    /// [`Endpoint::reject`] (always one of them: until then it counts against `max_peers`,
+    /// and copies of it that arrive meanwhile are dropped as duplicates, not offered again).
     Request(ConnectRequest),
 }
 
@@ -128,6 +129,10 @@ pub struct Endpoint {
     entropy: Box<dyn Entropy>,
     insecure_records: HashMap<SocketAddr, insecure::InsecureRecord>,
     secure_records: HashMap<[u8; 32], SecureRecord>,
+    /// Requests handed out as [`Handled::Request`] and not yet accepted or rejected, by what
+    /// recognises their copies (the client's ephemeral key; the address and id of an
+    /// insecure one): a copy that arrives meanwhile is a duplicate, not a second request.
+    pending: HashSet<RecordKind>,
     peers: usize,
     unproven: usize,
     next_sweep: Instant,
@@ -165,6 +170,7 @@ impl Endpoint {
             entropy,
             insecure_records: HashMap::new(),
             secure_records: HashMap::new(),
+            pending: HashSet::new(),
             peers: 0,
             unproven: 0,
             next_sweep: now + COOKIE_BUCKET,
@@ -207,6 +213,18 @@ impl Endpoint {
     /// The counters.
     pub fn stats(&self) -> &EndpointStats {
         &self.stats
+    }
+
+    /// Notes that the peer of `record` proved itself (its first packet authenticated): it has
+    /// read the accept, so the reply kept for copies of its request is freed (a late copy is
+    /// then dropped as a duplicate). What remains is what recognises a replay of its request.
+    /// Unknown keys, and insecure peers, are left as they are.
+    pub fn proven(&mut self, record: RecordKey) {
+        if let RecordKind::Ephemeral(ephemeral) = record.0
+            && let Some(record) = self.secure_records.get_mut(&ephemeral)
+        {
+            record.reply = Vec::new();
+        }
     }
 
     /// Forgets a peer that left (closed or timed out), freeing its place. A secure peer's
@@ -296,6 +314,7 @@ impl Endpoint {
         self.stats.accepted += 1;
         self.stats.zero.sent += 1;
         self.peers += 1;
+        self.pending.remove(&request.pending_key());
         let ConnectRequest { from, id, kind, .. } = request;
         match kind {
             RequestKind::Insecure { seq, .. } => self.accept_insecure(from, id, seq, port, reply),
@@ -313,6 +332,7 @@ impl Endpoint {
         data: Value,
         reply: &mut Vec<u8>,
     ) {
+        self.pending.remove(&request.pending_key());
         let ConnectRequest { id, size, kind, .. } = request;
         match kind {
             RequestKind::Secure(mut secure) => {
@@ -355,6 +375,24 @@ impl Endpoint {
     ) -> Handled {
         let body = RejectedBody::Plain { code, data };
         self.send_reject(Rejected { id: Some(request.id), ack: None, body }, limit, reply)
+    }
+
+    /// Hands `request` to the caller as [`Handled::Request`], noting it pending until the
+    /// caller accepts or rejects it.
+    fn offer(&mut self, request: ConnectRequest) -> Handled {
+        self.pending.insert(request.pending_key());
+        Handled::Request(request)
+    }
+
+    /// Whether a copy of a request already handed out and not yet answered is `key`'s.
+    fn is_pending(&self, key: &RecordKind) -> bool {
+        self.pending.contains(key)
+    }
+
+    /// Whether accepting one more peer would pass `max_peers`, counting those accepted and
+    /// those handed out and not yet answered.
+    fn is_full(&self) -> bool {
+        self.peers + self.pending.len() >= self.config.max_peers
     }
 
     /// What the client needs to know to fix a refusal for lack of room.

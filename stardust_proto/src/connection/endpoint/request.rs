@@ -47,6 +47,14 @@ impl core::fmt::Debug for SecureRequest {
 }
 
 impl ConnectRequest {
+    /// What recognises copies of this request while it is pending.
+    pub(super) fn pending_key(&self) -> RecordKind {
+        match &self.kind {
+            RequestKind::Insecure { .. } => RecordKind::Address(self.from),
+            RequestKind::Secure(secure) => RecordKind::Ephemeral(secure.ephemeral),
+        }
+    }
+
     /// Who sent it.
     pub fn from(&self) -> SocketAddr {
         self.from

@@ -39,7 +39,8 @@ impl SecureListener {
 /// reply re-sent for copies of that request.
 #[derive(Debug, Clone)]
 pub(super) struct SecureRecord {
-    reply: Vec<u8>,
+    /// Empty once the peer proved itself (see [`Endpoint::proven`]).
+    pub(super) reply: Vec<u8>,
     /// When a forgotten peer's record goes (`None` while the peer is there).
     pub(super) expires: Option<Instant>,
 }
@@ -74,7 +75,15 @@ impl Endpoint {
         // client's own, or one an attacker replayed it from first): the same reply, which only
         // the holder of the ephemeral key can read. The connection follows the client to the
         // address its first sealed packet comes from.
+        if self.is_pending(&RecordKind::Ephemeral(ephemeral)) {
+            // A copy of a request the driver has not answered yet: its answer will come.
+            return self.dropped(ZeroDropReason::Duplicate);
+        }
         if let Some(record) = self.secure_records.get(&ephemeral) {
+            if record.reply.is_empty() {
+                // The client proved itself: it has the accept; this copy is stale.
+                return self.dropped(ZeroDropReason::Duplicate);
+            }
             self.stats.duplicates += 1;
             self.stats.zero.sent += 1;
             reply.extend_from_slice(&record.reply);
@@ -134,7 +143,7 @@ impl Endpoint {
             Some((ReasonCode::PROTOCOL_HASH_MISMATCH, data))
         } else if !self.config.accepting {
             Some((ReasonCode::NOT_ACCEPTING, Value::Null))
-        } else if self.peers >= self.config.max_peers {
+        } else if self.is_full() {
             Some((ReasonCode::FULL, self.full_detail()))
         } else {
             None
@@ -149,7 +158,7 @@ impl Endpoint {
         };
         let secure = SecureRequest { noise: state, client_key, app: hello.app, ephemeral };
         let kind = RequestKind::Secure(Box::new(secure));
-        Handled::Request(ConnectRequest { from, id: request.id, size: limit, kind })
+        self.offer(ConnectRequest { from, id: request.id, size: limit, kind })
     }
 
     /// A `retry`: a cookie for `from`, and the listener's key.
