@@ -18,6 +18,7 @@ mod receive;
 mod zero_stats;
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -132,7 +133,9 @@ enum Side {
 /// ```
 #[derive(Debug)]
 pub struct Connection {
-    config: ConnectionConfig,
+    /// Shared by every connection made with the same `Arc` (a transport's): a peer's memory
+    /// is what is its own.
+    config: Arc<ConnectionConfig>,
     channels: ChannelTable,
     phase: Phase,
     side: Side,
@@ -153,12 +156,13 @@ impl Connection {
     /// The connecting side: starts sending its request (the first copy is due at `now`) to the
     /// listener's listen port. `entropy` draws the attempt's id and keys.
     pub fn connect(
-        config: ConnectionConfig,
+        config: impl Into<Arc<ConnectionConfig>>,
         channels: ChannelTable,
         params: ConnectParams,
         entropy: &mut dyn Entropy,
         now: Instant,
     ) -> Connection {
+        let config = config.into();
         let handshake = ConnectHandshake::new(config.handshake, params, entropy, now);
         let request_id = handshake.request().id;
         Connection {
@@ -181,13 +185,13 @@ impl Connection {
     /// at once ([`ConnectionEvent::Connected`] queued); a secure one when the client's first
     /// packet authenticates.
     pub fn accepted(
-        config: ConnectionConfig,
+        config: impl Into<Arc<ConnectionConfig>>,
         channels: ChannelTable,
         now: Instant,
         peer: AcceptedPeer,
     ) -> Connection {
         let mut connection = Connection {
-            config,
+            config: config.into(),
             channels,
             phase: Phase::Established,
             side: Side::Accepted,
@@ -238,7 +242,13 @@ impl Connection {
 
     /// The next lifecycle event, oldest first.
     pub fn poll_event(&mut self) -> Option<ConnectionEvent> {
-        self.events.pop_front()
+        let event = self.events.pop_front();
+        if self.events.is_empty() && self.events.capacity() > 0 {
+            // Events are few (a connection has a handful in its life): an idle connection
+            // keeps no room for them.
+            self.events = VecDeque::new();
+        }
+        event
     }
 
     /// The next received message, in its channel's delivery order. Messages that arrived before

@@ -180,6 +180,11 @@ impl Reassembler {
     }
 
     /// Whether no incomplete message is stored.
+    /// Gives back the memory no longer needed (an idle peer's).
+    pub(crate) fn shrink(&mut self) {
+        self.partials.shrink_to_fit();
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.partials.is_empty()
     }

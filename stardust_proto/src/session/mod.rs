@@ -244,6 +244,18 @@ impl Session {
         self.send.iter().all(SendQueue::is_empty)
     }
 
+    /// Gives back the memory that busy moments grew and an idle peer does not need: spare
+    /// room in every queue, window and record. Called when the session goes idle (a
+    /// keep-alive is due); nothing it holds is lost.
+    fn shrink(&mut self) {
+        self.send.iter_mut().for_each(SendQueue::shrink);
+        self.recv.iter_mut().for_each(ChannelRecv::shrink);
+        self.sent.shrink();
+        self.reassembler.shrink();
+        self.delivered.shrink_to_fit();
+        self.shapes = Vec::new();
+    }
+
     /// Bytes held for reassembly and out-of-order delivery (bounded by
     /// [`SessionConfig::receive_buffer`] plus at most one message per ordered channel).
     pub fn buffered_bytes(&self) -> usize {

@@ -73,6 +73,15 @@ impl ChannelRecv {
     }
 
     /// Classifies message `seq` without changing anything.
+    /// Gives back the memory the window no longer needs (an idle peer's).
+    pub(crate) fn shrink(&mut self) {
+        match &mut self.kind {
+            Kind::Ordered { slots, .. } => slots.shrink_to_fit(),
+            Kind::ReliableUnordered { seen, .. } => seen.shrink_to_fit(),
+            _ => {}
+        }
+    }
+
     pub(crate) fn verdict(&self, seq: u16) -> Verdict {
         match &self.kind {
             Kind::Ordered { base, slots } => {

@@ -78,6 +78,11 @@ impl Session {
         if !has_data && !ack_due && !keepalive_due {
             return false;
         }
+        if keepalive_due && !has_data && !self.keepalive_requested {
+            // Nothing said for a keep-alive interval: an idle peer. Give back what its busy
+            // moments grew, so idle peers cost little memory.
+            self.shrink();
+        }
         let packet_type =
             if has_data || keepalive_due { PacketType::Data } else { PacketType::Ack };
         let max_blocks = match packet_type {

@@ -100,6 +100,12 @@ impl SendQueue {
     }
 
     /// Whether nothing is queued or unacknowledged.
+    /// Gives back the memory the queue no longer needs (an idle peer's).
+    pub(crate) fn shrink(&mut self) {
+        self.units.shrink_to_fit();
+        self.resend.shrink_to_fit();
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.units.is_empty()
     }

@@ -41,6 +41,13 @@ pub(crate) struct SentPackets {
 }
 
 impl SentPackets {
+    /// Gives back the memory no longer needed (an idle peer's): recycled piece vectors, and
+    /// the records' room beyond those in flight.
+    pub(crate) fn shrink(&mut self) {
+        self.pool = Vec::new();
+        self.packets.shrink_to_fit();
+    }
+
     /// An empty vector for the pieces of the next packet, reusing old allocations.
     pub(crate) fn take_pieces(&mut self) -> Vec<PieceRef> {
         self.pool.pop().unwrap_or_default()

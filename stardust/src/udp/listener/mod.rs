@@ -181,6 +181,14 @@ impl ListenPort {
     }
 
     /// Forgets the peer recorded as `record` (it left), freeing its place in the endpoint.
+    /// Tells the endpoint that the peer of `record` proved itself, so it frees the reply it
+    /// kept for copies of the request.
+    pub(crate) fn proven(&mut self, record: RecordKey) {
+        if let Some(endpoint) = self.endpoint.as_mut() {
+            endpoint.proven(record);
+        }
+    }
+
     pub(crate) fn forget(&mut self, now: Instant, record: RecordKey) {
         if let Some(endpoint) = self.endpoint.as_mut() {
             endpoint.forget(now, record);

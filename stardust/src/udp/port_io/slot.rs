@@ -200,9 +200,10 @@ impl PeerSlot {
         self.events.push(event);
     }
 
-    /// The events not yet applied to the entity, oldest first.
-    pub(crate) fn drain_events(&mut self) -> std::vec::Drain<'_, ConnectionEvent> {
-        self.events.drain(..)
+    /// The events not yet applied to the entity, oldest first, taken: events are few, so an
+    /// idle slot keeps no room for them.
+    pub(crate) fn take_events(&mut self) -> Vec<ConnectionEvent> {
+        std::mem::take(&mut self.events)
     }
 
     /// Swaps the received messages into `inbox` (appends when it is not empty), leaving the

@@ -58,8 +58,15 @@ pub(super) fn sync_all(
         local_hash: transport.protocol_hash(),
         violation_limit: transport.config().violation_limit,
     };
+    // Accepted peers that proved themselves in this phase (rarely any).
+    let mut proven = Vec::new();
     for slot in transport.slots_mut() {
-        sync_slot(slot, peers, rejected, context);
+        if sync_slot(slot, peers, rejected, context) {
+            proven.extend(slot.record());
+        }
+    }
+    for record in proven {
+        transport.proven(record);
     }
     transport.remove_finished(Instant::now());
 }
@@ -71,30 +78,34 @@ struct Context {
     violation_limit: Option<u64>,
 }
 
+/// Returns whether the peer connected in this phase.
 fn sync_slot(
     slot: &mut PeerSlot,
     peers: &mut Peers<'_, '_>,
     rejected: &mut MessageWriter<'_, UdpConnectRejected>,
     context: Context,
-) {
+) -> bool {
     if slot.is_orphan() {
-        return slot.settle_orphan();
+        slot.settle_orphan();
+        return false;
     }
     let Ok((mut state, mut inbox, _, stats, mut udp, udp_stats)) = peers.get_mut(slot.entity())
     else {
         if slot.entity_missing() {
             slot.orphan(Instant::now());
         }
-        return;
+        return false;
     };
     slot.mark_seen();
     slot.deliver_into(&mut inbox.messages);
-    apply_events(slot, &mut state, &mut udp, rejected, context.local_hash);
+    let connected = apply_events(slot, &mut state, &mut udp, rejected, context.local_hash);
     if udp.remote != slot.remote() && state.is_connected() {
         // The peer moved (path migration): follow it.
         udp.remote = slot.remote();
     }
-    let Some(measured) = slot.conn().session().map(|session| session.stats()) else { return };
+    let Some(measured) = slot.conn().session().map(|session| session.stats()) else {
+        return connected;
+    };
     apply_stats(measured, slot, stats, udp_stats);
     if let Some(limit) = context.violation_limit
         && state.is_connected()
@@ -104,23 +115,26 @@ fn sync_slot(
         // Closing is carried out by the send phase, which tells the remote side why.
         *state = PeerState::Closing(reason);
     }
+    connected
 }
 
 /// Applies the engine's lifecycle events to the entity's state (and writes a rejection as
-/// a [`UdpConnectRejected`]); a terminal event finishes the slot.
+/// a [`UdpConnectRejected`]); a terminal event finishes the slot. Returns whether the peer
+/// connected.
 fn apply_events(
     slot: &mut PeerSlot,
     state: &mut Mut<'_, PeerState>,
     udp: &mut Mut<'_, UdpPeer>,
     rejected: &mut MessageWriter<'_, UdpConnectRejected>,
     local_hash: u64,
-) {
+) -> bool {
     let (entity, remote, listen_addr) = (slot.entity(), slot.remote(), slot.listen_addr());
     let (secure, peer_key) = (slot.conn().is_secure(), slot.conn().peer_key());
-    let mut finished = false;
-    for event in slot.drain_events() {
+    let (mut finished, mut connected) = (false, false);
+    for event in slot.take_events() {
         match event {
             ConnectionEvent::Connected { .. } => {
+                connected = true;
                 if **state == PeerState::Connecting {
                     **state = PeerState::Connected;
                 }
@@ -147,6 +161,7 @@ fn apply_events(
     if finished {
         slot.finish();
     }
+    connected
 }
 
 /// Copies the engine's counters into the entity's stats, writing each component only when

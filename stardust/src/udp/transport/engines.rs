@@ -1,5 +1,6 @@
 //! What the transport needs to build the protocol engine of a new connection.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use stardust_proto::crypto::SeededEntropy;
@@ -20,7 +21,8 @@ use crate::udp::security::{Identity, UdpSecurity};
 /// keep theirs.
 #[derive(Debug)]
 pub(crate) struct Engines {
-    config: ConnectionConfig,
+    /// Shared by every connection of the transport.
+    config: Arc<ConnectionConfig>,
     transport_version: u32,
     security: UdpSecurity,
     identity: Option<Identity>,
@@ -38,7 +40,7 @@ impl Engines {
         entropy: SeededEntropy,
     ) -> Self {
         Self {
-            config: config.connection_config(),
+            config: Arc::new(config.connection_config()),
             transport_version: config.transport_version,
             security: config.security,
             identity,
@@ -71,7 +73,7 @@ impl Engines {
     /// The engine of a peer the listen port accepted; `None` without a channel table.
     pub(crate) fn accepted(&self, now: Instant, peer: AcceptedPeer) -> Option<Connection> {
         let channels = self.channels.clone()?;
-        Some(Connection::accepted(self.config.clone(), channels, now, peer))
+        Some(Connection::accepted(Arc::clone(&self.config), channels, now, peer))
     }
 
     /// The engine of a connection to a remote listener, its request due at `now`; `None`
@@ -96,6 +98,12 @@ impl Engines {
             protocol_hash: self.protocol_hash,
             security,
         };
-        Some(Connection::connect(self.config.clone(), channels, params, &mut self.entropy, now))
+        Some(Connection::connect(
+            Arc::clone(&self.config),
+            channels,
+            params,
+            &mut self.entropy,
+            now,
+        ))
     }
 }

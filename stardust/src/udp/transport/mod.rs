@@ -310,6 +310,13 @@ impl UdpTransport {
         peers.chain(self.client_ports.iter_mut()).flat_map(|io| io.peers_mut().iter_mut())
     }
 
+    /// Tells the listen port that the accepted peer of `record` proved itself.
+    pub(crate) fn proven(&mut self, record: stardust_proto::RecordKey) {
+        if let Some(listener) = self.listener.as_mut() {
+            listener.proven(record);
+        }
+    }
+
     /// Drops finished slots from their ports and the listen port's records; closes client
     /// ports left empty.
     pub(crate) fn remove_finished(&mut self, now: Instant) {
