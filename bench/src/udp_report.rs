@@ -409,7 +409,8 @@ fn run_flood(settings: &Settings, raw_rate: f64, rows: &mut Vec<Row>, report: &m
     for (label, rate) in [("paced", Some(PACED_FLOOD)), ("unpaced", None)] {
         let name = format!("256 peers x 60 msgs/s, server setup, secure, {label} request flood");
         let result = load::run(256, 60.0, seconds, true, UdpSecurity::Secure, Some(rate));
-        let flooded = result.as_ref().ok().and_then(|l| l.flood.map(|f| (f, l.absorbed_per_sec())));
+        let flooded =
+            result.as_ref().ok().and_then(|l| l.flood.clone().map(|f| (f, l.absorbed_per_sec())));
         load_rows(report, rows, raw_rate, &name, result, 60.0, false);
         let Some((flood, absorbed)) = flooded else { continue };
         let offered = flood.sent.requests as f64 / flood.sent.elapsed.as_secs_f64().max(1e-9);
@@ -436,9 +437,11 @@ fn run_flood(settings: &Settings, raw_rate: f64, rows: &mut Vec<Row>, report: &m
         ));
         let window = seconds - flood::GENUINE_DELAY.as_secs_f64();
         let genuine = flood.genuine.connect_time;
-        let figure = genuine.map_or(format!("not within the flood's last {window:.0} s"), |t| {
-            format!("in {:.0} ms", t.as_secs_f64() * 1e3)
-        });
+        let why = flood.genuine.state.clone().unwrap_or_default();
+        let figure = genuine
+            .map_or(format!("not within the flood's last {window:.0} s ({why})"), |t| {
+                format!("in {:.0} ms", t.as_secs_f64() * 1e3)
+            });
         let no_flood_peer = flood.endpoint.accepted <= 1;
         report.check(
             &format!("{label} flood: a genuine client connects; no flood request is accepted"),

@@ -41,7 +41,7 @@ pub struct Sent {
 }
 
 /// What the genuine client saw.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Genuine {
     /// How long it took to connect, if it did while the flood lasted (it starts
     /// [`GENUINE_DELAY`] into it).
@@ -49,6 +49,8 @@ pub struct Genuine {
     /// CPU time of its thread, from start to end (its App runs single-threaded, on that
     /// thread alone).
     pub cpu: Duration,
+    /// Why it did not connect, when it did not.
+    pub state: Option<String>,
 }
 
 /// The flood and the genuine client, running.
@@ -154,17 +156,23 @@ fn genuine(addr: SocketAddr, stop: &AtomicBool) -> Genuine {
     let start = Instant::now();
     let peer = app.world_mut().connect_udp(addr);
     // Only while the flood lasts: afterwards it would measure a quiet listener.
-    let connected = stardust_udp::tick_until(&mut app, GENUINE_LIMIT, |app| {
-        stop.load(Ordering::Relaxed)
-            || app.world().get::<PeerState>(peer) == Some(&PeerState::Connected)
+    let mut ended = None;
+    stardust_udp::tick_until(&mut app, GENUINE_LIMIT, |app| {
+        match app.world().get::<PeerState>(peer) {
+            Some(PeerState::Disconnected(reason)) => ended = Some(reason.to_string()),
+            Some(PeerState::Connected) => return true,
+            _ => {}
+        }
+        ended.is_some() || stop.load(Ordering::Relaxed)
     });
-    let connected = connected && app.world().get::<PeerState>(peer) == Some(&PeerState::Connected);
+    let connected = app.world().get::<PeerState>(peer) == Some(&PeerState::Connected);
     let connect_time = connected.then(|| start.elapsed());
+    let state = (!connected).then(|| ended.unwrap_or_else(|| "still connecting".to_owned()));
     // Stay connected until the end, so the listener counts it among its peers.
     while !stop.load(Ordering::Relaxed) && start.elapsed() < Duration::from_secs(120) {
         app.update();
         thread::sleep(Duration::from_millis(16));
     }
     // The whole thread: its App's every frame ran here.
-    Genuine { connect_time, cpu: stardust_udp::thread_cpu().unwrap_or_default() }
+    Genuine { connect_time, cpu: stardust_udp::thread_cpu().unwrap_or_default(), state }
 }

@@ -4,8 +4,8 @@
 //! parallel) and its live heap are the listener's alone.
 //!
 //! Timeline: warm up the listener, note live heap bytes, start the child, tick until it
-//! reports its connections made, note live heap again (→ bytes per peer; idle runs let ten
-//! frames settle first), then time `seconds` of frames while the child sends (→ CPU per
+//! reports its connections made, note live heap again (→ bytes per peer; idle runs idle
+//! 2.5 s first, past a keep-alive), then time `seconds` of frames while the child sends (→ CPU per
 //! peer-second), then tick until the child reports what it sent, and compare with what was
 //! read here.
 
@@ -26,9 +26,11 @@ use crate::stardust_udp::{self, Received, Ticker};
 
 /// Peer ports of the listener.
 const PORTS: usize = 4;
+/// How long idle peers idle before the heap is read: past one keep-alive interval (1 s).
+const IDLE_FOR: Duration = Duration::from_millis(2500);
 
 /// The outcome of one many-peer run.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Load {
     /// Connections asked for.
     pub peers: usize,
@@ -57,7 +59,7 @@ pub struct Load {
 }
 
 /// A flood during the timed part, and what the listener made of it.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Flooded {
     /// What the flood thread sent and got back.
     pub sent: flood::Sent,
@@ -76,7 +78,7 @@ impl Load {
 
     /// Spoofed requests the listen port answered per second of the timed part.
     pub fn absorbed_per_sec(&self) -> f64 {
-        let answered = self.flood.map_or(0, |f| f.endpoint.retries);
+        let answered = self.flood.as_ref().map_or(0, |f| f.endpoint.retries);
         answered as f64 / self.measured.as_secs_f64().max(f64::MIN_POSITIVE)
     }
 
@@ -184,9 +186,13 @@ pub fn run(
     load.connect_time = start.elapsed();
     load.connected = connected.first().and_then(|n| n.parse().ok()).unwrap_or(0);
     if seconds <= 0.0 {
-        // Idle: let the last accepts settle before reading the heap.
-        for _ in 0..10 {
+        // Idle: run IDLE_FOR at 60 Hz before reading the heap, so every peer is in the state
+        // it idles in (accepts settled, a keep-alive exchanged each way, proven).
+        let idle = Instant::now();
+        let mut ticker = Ticker::new(60.0);
+        while idle.elapsed() < IDLE_FOR {
             listener.update();
+            ticker.wait();
         }
     }
     load.heap_per_peer =
