@@ -116,7 +116,7 @@ impl Connection {
                 let json = serde_json::to_vec(data).unwrap_or_default();
                 let json: &[u8] = if json.len() <= room { &json } else { b"null" };
                 let pn = session.take_packet_number();
-                write_close(pn, code.0, json, &mut link.plain);
+                write_close(pn, code.0, json, buf);
                 link.seal(buf)
             }
         }

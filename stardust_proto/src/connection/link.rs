@@ -22,7 +22,6 @@ impl Link {
                 sealer: Sealer::new(&keys.send, *cid),
                 opener: Opener::new(&keys.recv, *cid),
                 reset: *reset,
-                plain: Vec::new(),
                 confirmed: false,
             })),
         }
@@ -36,22 +35,28 @@ pub(crate) struct SealedLink {
     opener: Opener,
     /// The listener's reset token for this connection (connecting side only).
     reset: Option<[u8; 16]>,
-    /// Plaintext of the packet being sealed or just opened.
-    pub(crate) plain: Vec<u8>,
     /// Whether a packet from the peer authenticated: it holds the keys (and, for the listener,
     /// it receives at its address).
     pub(crate) confirmed: bool,
 }
 
 impl SealedLink {
-    /// Opens `datagram` into [`plain`](Self::plain).
-    pub(crate) fn open(&mut self, datagram: &[u8]) -> Result<Opened, OpenError> {
-        self.opener.open(datagram, &mut self.plain)
+    /// Opens `datagram` where it lies; the range of it that holds the plaintext packet.
+    pub(crate) fn open(
+        &mut self,
+        datagram: &mut [u8],
+    ) -> Result<(Opened, core::ops::Range<usize>), OpenError> {
+        self.opener.open_in_place(datagram)
     }
 
-    /// Seals [`plain`](Self::plain) into `out`; `false` if its number is not the sealer's next.
-    pub(crate) fn seal(&mut self, out: &mut Vec<u8>) -> bool {
-        self.sealer.seal(&self.plain, out)
+    /// Seals the plaintext packet in `packet` where it lies; `false` (nothing to send) if its
+    /// number is not the sealer's next.
+    pub(crate) fn seal(&mut self, packet: &mut Vec<u8>) -> bool {
+        let sealed = self.sealer.seal_in_place(packet);
+        if !sealed {
+            packet.clear();
+        }
+        sealed
     }
 
     /// Whether `datagram` is the listener's stateless reset of this connection.

@@ -235,7 +235,7 @@ impl Connection {
                 if self.side == Side::Accepted && !link.confirmed {
                     return false;
                 }
-                session.poll_transmit(now, &mut link.plain) && link.seal(buf)
+                session.poll_transmit(now, buf) && link.seal(buf)
             }
         }
     }

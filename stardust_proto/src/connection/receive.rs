@@ -14,27 +14,25 @@ use crate::wire::zero::{Accepted, Close, ZeroMessage, is_zero_message};
 impl Connection {
     /// Feeds one datagram received from the peer (from any port of the listener, for the
     /// connecting side). Returns what became of it; only [`Received::Authenticated`] proves
-    /// anything about its sender.
+    /// anything about its sender. A sealed packet is copied to be opened; a driver that owns
+    /// its receive buffer saves the copy with [`handle_datagram_mut`](Self::handle_datagram_mut).
     pub fn handle_datagram(&mut self, now: Instant, datagram: &[u8]) -> Received {
-        if is_zero_message(datagram) {
-            return self.handle_zero(now, datagram);
+        if matches!(self.link, Link::Sealed(_)) && !is_zero_message(datagram) {
+            return self.handle_datagram_mut(now, &mut datagram.to_vec());
         }
-        match self.phase {
-            Phase::Established | Phase::Draining { .. } => {}
-            Phase::Connecting(_) => return self.dropped(ZeroDropReason::GameBeforeConnected),
-            Phase::Closing { .. } | Phase::Closed => {
-                return self.dropped(ZeroDropReason::Unexpected);
-            }
+        self.handle_unsealed(now, datagram)
+    }
+
+    /// Like [`handle_datagram`](Self::handle_datagram), opening a sealed packet where it lies
+    /// (`datagram` is left holding garbage).
+    pub fn handle_datagram_mut(&mut self, now: Instant, datagram: &mut [u8]) -> Received {
+        let sealed = matches!(self.link, Link::Sealed(_));
+        if !sealed || is_zero_message(datagram) || !self.is_receiving() {
+            return self.handle_unsealed(now, datagram);
         }
-        let Link::Sealed(link) = &mut self.link else {
-            if let Some(session) = self.session.as_mut() {
-                session.handle_datagram(now, datagram);
-            }
-            self.check_drained(now);
-            return Received::Plain;
-        };
+        let Link::Sealed(link) = &mut self.link else { return Received::Dropped };
         match link.open(datagram) {
-            Ok(opened) => self.opened(now, opened),
+            Ok((opened, plain)) => self.opened(now, opened, &datagram[plain]),
             Err(_) if link.is_reset(datagram) => {
                 self.phase = Phase::Closed;
                 self.finish(CloseReason::Reset);
@@ -45,8 +43,33 @@ impl Connection {
         }
     }
 
-    /// An authenticated packet, in the link's plaintext buffer.
-    fn opened(&mut self, now: Instant, opened: Opened) -> Received {
+    /// Whether packets are taken in this phase (established, or draining before a close).
+    fn is_receiving(&self) -> bool {
+        matches!(self.phase, Phase::Established | Phase::Draining { .. })
+    }
+
+    /// A zero message, a packet of an insecure link, or a packet that arrives outside the
+    /// phases that take packets.
+    fn handle_unsealed(&mut self, now: Instant, datagram: &[u8]) -> Received {
+        if is_zero_message(datagram) {
+            return self.handle_zero(now, datagram);
+        }
+        match self.phase {
+            Phase::Established | Phase::Draining { .. } => {}
+            Phase::Connecting(_) => return self.dropped(ZeroDropReason::GameBeforeConnected),
+            Phase::Closing { .. } | Phase::Closed => {
+                return self.dropped(ZeroDropReason::Unexpected);
+            }
+        }
+        if let Some(session) = self.session.as_mut() {
+            session.handle_datagram(now, datagram);
+        }
+        self.check_drained(now);
+        Received::Plain
+    }
+
+    /// An authenticated packet whose plaintext is `plain`.
+    fn opened(&mut self, now: Instant, opened: Opened, plain: &[u8]) -> Received {
         let authenticated = Received::Authenticated { newest: opened.newest };
         let Link::Sealed(link) = &mut self.link else { return authenticated };
         if !link.confirmed {
@@ -56,14 +79,14 @@ impl Connection {
                 self.events.push_back(ConnectionEvent::Connected { port });
             }
         }
-        if let Some((code, data)) = read_close(&link.plain) {
+        if let Some((code, data)) = read_close(plain) {
             self.zero.received += 1;
             self.phase = Phase::Closed;
             self.finish(CloseReason::Remote { code: ReasonCode(code), data });
             return authenticated;
         }
         if let Some(session) = self.session.as_mut() {
-            session.handle_datagram(now, &link.plain);
+            session.handle_datagram(now, plain);
         }
         self.check_drained(now);
         authenticated

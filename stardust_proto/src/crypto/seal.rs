@@ -7,7 +7,7 @@ use chacha20poly1305::aead::{AeadInPlace, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce, Tag};
 
 use crate::wire::sealed::{
-    SEALED_HEADER_LEN, SEALED_MIN_LEN, TAG_LEN, sealed_cid, sealed_pn, write_sealed_header,
+    SEALED, SEALED_HEADER_LEN, SEALED_MIN_LEN, TAG_LEN, sealed_cid, sealed_pn,
 };
 
 /// How many packet numbers behind the newest authenticated one are still accepted once.
@@ -71,20 +71,38 @@ impl Sealer {
     /// first). Its number must be the low 16 bits of [`next_pn`](Self::next_pn); `false` (and
     /// nothing written) when it is not, or `packet` is shorter than 3 bytes.
     pub fn seal(&mut self, packet: &[u8], out: &mut Vec<u8>) -> bool {
+        out.clear();
+        out.extend_from_slice(packet);
+        self.seal_in_place(out) || {
+            out.clear();
+            false
+        }
+    }
+
+    /// Seals the plaintext packet in `packet` where it lies, turning it into the sealed
+    /// datagram (9 bytes longer at the front, the tag at the end). Its number must be the low
+    /// 16 bits of [`next_pn`](Self::next_pn); `false` (and `packet` unchanged) when it is not,
+    /// or `packet` is shorter than 3 bytes.
+    pub fn seal_in_place(&mut self, packet: &mut Vec<u8>) -> bool {
         let pn = self.next;
         let Some(&[kind, hi, lo]) = packet.first_chunk::<3>() else { return false };
         if u16::from_be_bytes([hi, lo]) != pn as u16 {
             return false;
         }
-        write_sealed_header(self.cid, pn as u16, out);
-        out.push(kind);
-        out.extend_from_slice(&packet[3..]);
-        let (header, body) = out.split_at_mut(SEALED_HEADER_LEN);
+        let mut head = [0u8; SEALED_HEADER_LEN + 1];
+        head[0] = SEALED;
+        head[1..9].copy_from_slice(&self.cid.to_be_bytes());
+        head[9..11].copy_from_slice(&[hi, lo]);
+        head[11] = kind;
+        // [kind, hi, lo, body…] → [marker, cid, hi, lo, kind, body…]
+        packet.splice(0..3, head);
+        let (header, body) = packet.split_at_mut(SEALED_HEADER_LEN);
         match self.cipher.encrypt_in_place_detached(&nonce(pn), header, body) {
-            Ok(tag) => out.extend_from_slice(&tag),
+            Ok(tag) => packet.extend_from_slice(&tag),
             Err(_) => {
-                // Unreachable: ChaCha20-Poly1305 fails only past 256 GiB per message.
-                out.clear();
+                // Unreachable: ChaCha20-Poly1305 fails only past 256 GiB per message. Put the
+                // plaintext back as it was.
+                packet.splice(0..SEALED_HEADER_LEN + 1, [kind, hi, lo]);
                 return false;
             }
         }
@@ -188,6 +206,22 @@ impl Opener {
     /// Opens `datagram` into `out` (cleared first) as the plaintext packet it carries: kind,
     /// 16-bit number, body. On error `out` is unspecified and nothing else changed.
     pub fn open(&mut self, datagram: &[u8], out: &mut Vec<u8>) -> Result<Opened, OpenError> {
+        out.clear();
+        out.extend_from_slice(datagram);
+        let (opened, plain) = self.open_in_place(out)?;
+        out.truncate(plain.end);
+        out.drain(..plain.start);
+        Ok(opened)
+    }
+
+    /// Opens `datagram` where it lies: on success, the range of `datagram` that now holds the
+    /// plaintext packet it carried (kind, 16-bit number, body). On error `datagram` may hold
+    /// garbage (it was not this connection's, or did not authenticate) and nothing else
+    /// changed: only an authenticated packet moves the replay window.
+    pub fn open_in_place(
+        &mut self,
+        datagram: &mut [u8],
+    ) -> Result<(Opened, core::ops::Range<usize>), OpenError> {
         if datagram.len() < SEALED_MIN_LEN || sealed_cid(datagram) != Some(self.cid) {
             return Err(OpenError::NotSealed);
         }
@@ -196,20 +230,20 @@ impl Opener {
         if self.is_replay(pn) {
             return Err(OpenError::Replayed);
         }
-        let (header, rest) = datagram.split_at(SEALED_HEADER_LEN);
-        let (ciphertext, tag) = rest.split_at(rest.len() - TAG_LEN);
-        out.clear();
-        out.extend_from_slice(&[0, 0]);
-        out.extend_from_slice(ciphertext);
-        let tag = Tag::from_slice(tag);
+        let len = datagram.len();
+        let (header, rest) = datagram.split_at_mut(SEALED_HEADER_LEN);
+        let (ciphertext, tag) = rest.split_at_mut(len - SEALED_HEADER_LEN - TAG_LEN);
+        let tag = *Tag::from_slice(tag);
         self.cipher
-            .decrypt_in_place_detached(&nonce(pn), header, &mut out[2..], tag)
+            .decrypt_in_place_detached(&nonce(pn), header, ciphertext, &tag)
             .map_err(|_| OpenError::Unauthenticated)?;
-        // [_, _, kind, body…] → [kind, pn_hi, pn_lo, body…]
-        out[0] = out[2];
-        out[1..3].copy_from_slice(&wire.to_be_bytes());
+        // [marker, cid…, hi, lo, kind, body…] → the plaintext packet [kind, hi, lo, body…]
+        // starts two bytes before the number.
+        let start = SEALED_HEADER_LEN - 2;
+        datagram[start] = datagram[SEALED_HEADER_LEN];
+        datagram[start + 1..start + 3].copy_from_slice(&wire.to_be_bytes());
         let newest = self.record(pn);
-        Ok(Opened { pn, newest })
+        Ok((Opened { pn, newest }, start..len - TAG_LEN))
     }
 }
 

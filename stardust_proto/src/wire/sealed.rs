@@ -45,14 +45,6 @@ pub(crate) fn sealed_pn(datagram: &[u8]) -> Option<u16> {
     Some(u16::from_be_bytes([*datagram.get(9)?, *datagram.get(10)?]))
 }
 
-/// Writes the clear header of a sealed packet into `out` (cleared first).
-pub(crate) fn write_sealed_header(cid: u64, pn: u16, out: &mut Vec<u8>) {
-    out.clear();
-    out.push(SEALED);
-    out.extend_from_slice(&cid.to_be_bytes());
-    out.extend_from_slice(&pn.to_be_bytes());
-}
-
 /// The kind byte of a close packet: only ever sealed (an insecure connection closes with a
 /// `close` zero message). Body: `code:u16`, then the UTF-8 JSON of its data to the end.
 pub const CLOSE_KIND: u8 = 0x03;

@@ -141,9 +141,9 @@ impl ListenPort {
         let Self { socket, recv, send, reply, endpoint, requests, stats, .. } = self;
         let Some(endpoint) = endpoint.as_mut() else { return };
         let sock: &PortSocket = socket;
-        socket::receive(sock, recv, stats, MAX_RECV_BATCHES, |datagram, stats| {
-            match endpoint.handle(now, datagram.from, datagram.bytes, reply) {
-                Handled::Reply => Sender::new(sock, send, stats).push(datagram.from, reply),
+        socket::receive(sock, recv, stats, MAX_RECV_BATCHES, |from, bytes, stats| {
+            match endpoint.handle(now, from, bytes, reply) {
+                Handled::Reply => Sender::new(sock, send, stats).push(from, reply),
                 Handled::Request(request) => requests.push_back(request),
                 Handled::Dropped(_) => {}
             }

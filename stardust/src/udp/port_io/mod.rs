@@ -164,25 +164,26 @@ impl PortIo {
         let Self { socket, peers, stats, resets, .. } = self;
         let Buffers { recv, send, scratch } = buffers;
         let sock: &PortSocket = socket;
-        let read = socket::receive(sock, recv, stats, MAX_RECV_BATCHES, |d, stats| {
-            let Some(index) = peers.route(d.from, d.bytes) else {
+        let read = socket::receive(sock, recv, stats, MAX_RECV_BATCHES, |from, bytes, stats| {
+            let Some(index) = peers.route(from, bytes) else {
                 stats.dropped_unknown_source += 1;
-                let reset = resets.as_mut().filter(|_| d.bytes.len() >= SEALED_MIN_LEN);
-                if let (Some(budget), Some(cid)) = (reset, sealed_cid(d.bytes))
+                let reset = resets.as_mut().filter(|_| bytes.len() >= SEALED_MIN_LEN);
+                if let (Some(budget), Some(cid)) = (reset, sealed_cid(bytes))
                     && !budget.retired.contains(cid, now)
                     && budget.take(now)
                 {
                     budget.key.write_reset(cid, budget.filler.to_be_bytes(), scratch);
                     stats.resets_sent += 1;
-                    Sender::new(sock, send, stats).push(d.from, scratch);
+                    Sender::new(sock, send, stats).push(from, scratch);
                 }
                 return;
             };
             let Some(slot) = peers.get_mut(index) else { return };
-            let received = slot.conn_mut().handle_datagram(now, d.bytes);
+            // Opened where it lies: no copy, and no buffer kept per connection.
+            let received = slot.conn_mut().handle_datagram_mut(now, bytes);
             // A secure peer follows its newest authenticated packet to a new address.
-            if received == (Received::Authenticated { newest: true }) && slot.remote() != d.from {
-                peers.migrate(index, d.from);
+            if received == (Received::Authenticated { newest: true }) && slot.remote() != from {
+                peers.migrate(index, from);
             }
         });
         if resets.is_some() {

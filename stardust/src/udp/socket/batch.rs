@@ -73,6 +73,19 @@ impl RecvBatch {
         }
     }
 
+    /// Calls `visit` with the source and the bytes, writable, of each valid datagram of the
+    /// last receive, in arrival order (a peer port opens sealed packets where they lie).
+    pub fn for_each_mut(&mut self, mut visit: impl FnMut(SocketAddr, &mut [u8])) {
+        let (stride, max) = (self.stride(), self.max_datagram_size);
+        for (i, meta) in self.metas[..self.received].iter().enumerate() {
+            let Some(from) = meta.from.filter(|_| meta.is_valid(max)) else { continue };
+            let start = i * stride;
+            if let Some(bytes) = self.buffers.get_mut(start..start + meta.len) {
+                visit(from, bytes);
+            }
+        }
+    }
+
     /// The valid datagrams of the last receive, in arrival order.
     pub fn iter(&self) -> impl Iterator<Item = Datagram<'_>> + '_ {
         let stride = self.stride();
