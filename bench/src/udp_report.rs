@@ -95,17 +95,24 @@ struct EchoSetup {
     name: &'static str,
     single_threaded: bool,
     busy_poll: Duration,
+    security: UdpSecurity,
     result: Option<echo::Echo>,
     connected: bool,
 }
 
 impl EchoSetup {
     fn new(name: &'static str, single_threaded: bool, busy_poll: Duration) -> Self {
-        Self { name, single_threaded, busy_poll, result: None, connected: true }
+        let security = UdpSecurity::Secure;
+        Self { name, single_threaded, busy_poll, security, result: None, connected: true }
+    }
+
+    fn insecure(mut self) -> Self {
+        self.security = UdpSecurity::Insecure;
+        self
     }
 
     fn run(&mut self, round_trips: usize) {
-        match echo::run(round_trips, self.single_threaded, self.busy_poll) {
+        match echo::run(round_trips, self.single_threaded, self.busy_poll, self.security) {
             Some(run) => match &mut self.result {
                 Some(result) => result.extend(run),
                 None => self.result = Some(run),
@@ -126,6 +133,8 @@ fn run_echo(settings: &Settings, rows: &mut Vec<Row>, report: &mut Report) {
     let mut single = [
         EchoSetup::new("single-threaded Bevy", true, Duration::ZERO),
         EchoSetup::new("single-threaded Bevy, busy_poll 50 us", true, ECHO_BUSY_POLL),
+        EchoSetup::new("single-threaded Bevy, busy_poll 50 us, insecure", true, ECHO_BUSY_POLL)
+            .insecure(),
     ];
     let (mut raw, mut floor) = (Trips::default(), Some(Trips::default()));
     for _ in 0..ECHO_ROUNDS {
@@ -178,7 +187,7 @@ fn run_echo(settings: &Settings, rows: &mut Vec<Row>, report: &mut Report) {
                 rtt.median.as_secs_f64() / floor.median.as_secs_f64().max(1e-12),
             ));
         }
-        if setup.busy_poll == ECHO_BUSY_POLL {
+        if setup.busy_poll == ECHO_BUSY_POLL && setup.security == UdpSecurity::Secure {
             report.check(
                 &format!("echo median vs raw ping-pong median, {name}"),
                 format!("{ratio:.2}x ({:.1} us, p99 {:.1} us)", us(rtt.median), us(rtt.p99)),

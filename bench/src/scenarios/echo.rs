@@ -139,7 +139,13 @@ pub fn spin(app: &mut App, stop: &AtomicBool) {
 /// Times `round_trips` echoes, with Bevy's multi-threaded executor (the default) or the
 /// single-threaded one on both Apps; also returns the median idle frame times (the fixed
 /// cost a round trip pays per frame). `None` if the connection could not be made.
-pub fn run(round_trips: usize, single_threaded: bool, busy_poll: Duration) -> Option<Echo> {
+/// Both Apps are `security`.
+pub fn run(
+    round_trips: usize,
+    single_threaded: bool,
+    busy_poll: Duration,
+    security: UdpSecurity,
+) -> Option<Echo> {
     let stop = Arc::new(AtomicBool::new(false));
     let (addr_tx, addr_rx) = mpsc::channel();
     let listener = {
@@ -148,6 +154,7 @@ pub fn run(round_trips: usize, single_threaded: bool, busy_poll: Duration) -> Op
             let mut config = UdpConfig::loopback(1);
             config.max_peers = 1;
             config.busy_poll = busy_poll;
+            config.security = security;
             let mut app = stardust_udp::bare_app(config);
             app.add_systems(Update, echo);
             if single_threaded {
@@ -158,7 +165,7 @@ pub fn run(round_trips: usize, single_threaded: bool, busy_poll: Duration) -> Op
         })
     };
     let addr = addr_rx.recv().ok()?;
-    let result = client(addr, round_trips, single_threaded, busy_poll);
+    let result = client(addr, round_trips, single_threaded, busy_poll, security);
     stop.store(true, Ordering::Relaxed);
     let _ = listener.join();
     result
@@ -169,8 +176,9 @@ fn client(
     round_trips: usize,
     single_threaded: bool,
     busy_poll: Duration,
+    security: UdpSecurity,
 ) -> Option<Echo> {
-    let mut app = stardust_udp::bare_app(UdpConfig { busy_poll, ..UdpConfig::default() });
+    let mut app = stardust_udp::bare_app(UdpConfig { busy_poll, security, ..UdpConfig::default() });
     let peer = app.world_mut().connect_udp(addr);
     let start = Instant::now();
     while app.world().get::<PeerState>(peer) != Some(&PeerState::Connected) {
