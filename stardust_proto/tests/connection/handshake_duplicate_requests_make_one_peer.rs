@@ -14,19 +14,18 @@ use stardust_proto::crypto::SeededEntropy;
 use stardust_proto::zero::{Accepted, RequestMode, ZeroMessage};
 use stardust_proto::{Connection, ConnectionConfig, Handled, ZeroDropReason};
 
+/// A secure client (pinned, with an identity) starting to connect at `now`.
+fn secure_client(entropy: &mut SeededEntropy, now: Instant) -> Connection {
+    Connection::connect(ConnectionConfig::default(), channels(), secure_params(), entropy, now)
+}
+
 #[test]
 fn every_copy_of_a_secure_request_gets_the_same_accept() {
     let now = Instant::now();
     let mut listener = endpoint(endpoint_config(), false, now);
     let from = SocketAddr::from(([127, 0, 0, 1], 5555));
     let mut entropy = SeededEntropy::from_u64(1);
-    let mut client = Connection::connect(
-        ConnectionConfig::default(),
-        channels(),
-        secure_params(),
-        &mut entropy,
-        now,
-    );
+    let mut client = secure_client(&mut entropy, now);
     let request = exchange(&mut listener, &mut client, now, from).expect("a request");
     assert!(!request.replaces_existing(), "secure peers are told apart by connection id");
     // The copy the client sent: its last request, with the cookie.
@@ -97,13 +96,7 @@ fn a_request_replayed_first_from_elsewhere_does_not_keep_the_client_out() {
     let from = SocketAddr::from(([127, 0, 0, 1], 5555));
     let attacker = SocketAddr::from(([127, 0, 0, 1], 6666));
     let mut entropy = SeededEntropy::from_u64(3);
-    let mut client = Connection::connect(
-        ConnectionConfig::default(),
-        channels(),
-        secure_params(),
-        &mut entropy,
-        now,
-    );
+    let mut client = secure_client(&mut entropy, now);
     // The client's first request, seen on the path, replayed first from the attacker's
     // address with the attacker's cookie: the listener accepts it there.
     let (mut datagram, mut reply) = (Vec::new(), Vec::new());
@@ -138,13 +131,7 @@ fn a_copy_with_another_id_does_not_read() {
     let mut listener = endpoint(endpoint_config(), false, now);
     let from = SocketAddr::from(([127, 0, 0, 1], 5555));
     let mut entropy = SeededEntropy::from_u64(4);
-    let mut client = Connection::connect(
-        ConnectionConfig::default(),
-        channels(),
-        secure_params(),
-        &mut entropy,
-        now,
-    );
+    let mut client = secure_client(&mut entropy, now);
     let mut first = Vec::new();
     assert!(client.poll_transmit(now, &mut first));
     let with_cookie = with_cookie_for(&mut listener, now, from, &first);
@@ -272,13 +259,7 @@ fn a_copy_that_arrives_before_the_request_is_answered_is_not_offered_again() {
     let mut listener = endpoint(config, false, now);
     let from = SocketAddr::from(([127, 0, 0, 1], 5555));
     let mut entropy = SeededEntropy::from_u64(6);
-    let mut client = Connection::connect(
-        ConnectionConfig::default(),
-        channels(),
-        secure_params(),
-        &mut entropy,
-        now,
-    );
+    let mut client = secure_client(&mut entropy, now);
     let request = exchange(&mut listener, &mut client, now, from).expect("a request");
     // The driver has not answered yet, and the client's resend arrives.
     let later = now + Duration::from_secs(1);
@@ -289,23 +270,11 @@ fn a_copy_that_arrives_before_the_request_is_answered_is_not_offered_again() {
     assert!(matches!(handled, Handled::Dropped(ZeroDropReason::Duplicate)), "{handled:?}");
     // A pending request counts against max_peers: with it and one accepted peer, the
     // listener is full.
-    let mut other = Connection::connect(
-        ConnectionConfig::default(),
-        channels(),
-        secure_params(),
-        &mut entropy,
-        now,
-    );
+    let mut other = secure_client(&mut entropy, now);
     let elsewhere = SocketAddr::from(([127, 0, 0, 1], 5556));
     let second = exchange(&mut listener, &mut other, now, elsewhere).expect("a second request");
     listener.accept(now, second, 40002, &mut reply);
-    let mut third = Connection::connect(
-        ConnectionConfig::default(),
-        channels(),
-        secure_params(),
-        &mut entropy,
-        now,
-    );
+    let mut third = secure_client(&mut entropy, now);
     let third_addr = SocketAddr::from(([127, 0, 0, 1], 5557));
     assert!(exchange(&mut listener, &mut third, now, third_addr).is_none());
     assert!(matches!(
