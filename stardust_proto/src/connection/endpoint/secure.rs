@@ -136,19 +136,7 @@ impl Endpoint {
             );
             return Handled::Reply;
         };
-        // Refusals after the message read are sealed: the client knows they come from the
-        // listener, so no one who merely saw the request can end its attempt with one.
-        let refusal = if request.protocol_hash != self.config.protocol_hash {
-            let data = json!({ "hash": self.config.protocol_hash });
-            Some((ReasonCode::PROTOCOL_HASH_MISMATCH, data))
-        } else if !self.config.accepting {
-            Some((ReasonCode::NOT_ACCEPTING, Value::Null))
-        } else if self.is_full() {
-            Some((ReasonCode::FULL, self.full_detail()))
-        } else {
-            None
-        };
-        if let Some((code, data)) = refusal {
+        if let Some((code, data)) = self.sealed_refusal(request) {
             self.sealed_reject(&mut state, request.id, code, data, limit, reply);
             return Handled::Reply;
         }
@@ -159,6 +147,22 @@ impl Endpoint {
         let secure = SecureRequest { noise: state, client_key, app: hello.app, ephemeral };
         let kind = RequestKind::Secure(Box::new(secure));
         self.offer(ConnectRequest { from, id: request.id, size: limit, kind })
+    }
+
+    /// Why a request whose message read must be refused, if it must: the refusals after the
+    /// read are sealed, so the client knows they come from the listener and no one who merely
+    /// saw the request can end its attempt with one.
+    fn sealed_refusal(&self, request: &Request) -> Option<(ReasonCode, Value)> {
+        if request.protocol_hash != self.config.protocol_hash {
+            let data = json!({ "hash": self.config.protocol_hash });
+            Some((ReasonCode::PROTOCOL_HASH_MISMATCH, data))
+        } else if !self.config.accepting {
+            Some((ReasonCode::NOT_ACCEPTING, Value::Null))
+        } else if self.is_full() {
+            Some((ReasonCode::FULL, self.full_detail()))
+        } else {
+            None
+        }
     }
 
     /// A `retry`: a cookie for `from`, and the listener's key.
