@@ -3,7 +3,7 @@
 //! sans-IO interface ([`Connection`]); and the listening side of the handshake ([`Endpoint`],
 //! in `endpoint/`), which answers requests on a listen port.
 //!
-//! `handshake.rs` is the connecting side's request and what it makes of replies; `link.rs`
+//! `handshake/` is the connecting side's request and what it makes of replies; `link.rs`
 //! how established packets travel; `receive.rs` and `close.rs` the two halves of an
 //! established connection's life that are not the session's.
 

@@ -10,17 +10,19 @@
 //! the same reply (see [`Endpoint`](crate::Endpoint)), so a lost reply costs one backoff step,
 //! never a second connection.
 
+mod secure_attempt;
+
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use snow::HandshakeState;
 
+use self::secure_attempt::SecureAttempt;
 use super::params::{ClientSecurity, ConnectParams};
 use super::zero_stats::ZeroDropReason;
-use crate::crypto::noise::{initiator, prologue};
-use crate::crypto::{Entropy, PublicKey, SealKeys, SeededEntropy, StaticKeypair};
+use crate::crypto::noise::prologue;
+use crate::crypto::{Entropy, PublicKey, SealKeys};
 use crate::wire::ReasonCode;
-use crate::wire::payload::{AcceptPayload, ClientHello, RejectPayload};
+use crate::wire::payload::{AcceptPayload, RejectPayload};
 use crate::wire::zero::{
     Accepted, AcceptedBody, Rejected, RejectedBody, Request, RequestMode, Retry, ZeroMessage,
 };
@@ -95,29 +97,6 @@ pub(crate) struct ConnectHandshake {
     deadline: Instant,
 }
 
-/// The Noise side of a secure attempt.
-struct SecureAttempt {
-    identity: StaticKeypair,
-    anonymous: bool,
-    app: Vec<u8>,
-    pinned: Option<PublicKey>,
-    /// The Noise handshakes started, one per listener key a retry presented (at most
-    /// [`MAX_NOISE_KEYS`]), the current one last. Going back to a key reuses its message, so
-    /// a forged retry naming another key cannot make the client start a second handshake
-    /// (and take a second place at the listener) for the key it already used.
-    noise: Vec<NoiseStart>,
-    /// Seeds of the ephemeral keys of successive Noise messages.
-    seeds: SeededEntropy,
-}
-
-/// One Noise handshake of an attempt: the listener key it is for, its first message, and the
-/// state that reads the listener's answer.
-struct NoiseStart {
-    key: PublicKey,
-    message: Vec<u8>,
-    state: HandshakeState,
-}
-
 /// The refusals a secure attempt takes in the clear: those a listener sends before it can
 /// read the Noise message, because it speaks another transport or version, or is insecure.
 const PLAIN_REFUSALS: [ReasonCode; 3] = [
@@ -125,44 +104,6 @@ const PLAIN_REFUSALS: [ReasonCode; 3] = [
     ReasonCode::INCOMPATIBLE_VERSION,
     ReasonCode::SECURITY_MISMATCH,
 ];
-
-/// Most Noise handshakes one attempt keeps (one per listener key it was shown).
-const MAX_NOISE_KEYS: usize = 4;
-
-impl SecureAttempt {
-    /// The key of the current Noise message.
-    fn current_key(&self) -> Option<PublicKey> {
-        self.noise.last().map(|start| start.key)
-    }
-
-    /// Reads the listener's second Noise message with whichever handshake it answers, newest
-    /// first: its payload, and the key that handshake was for.
-    fn read_answer(
-        &mut self,
-        message: &[u8],
-    ) -> Result<(Vec<u8>, &mut NoiseStart), ZeroDropReason> {
-        let mut payload = vec![0; message.len()];
-        let index = (0..self.noise.len())
-            .rev()
-            .find_map(|i| {
-                let len = self.noise[i].state.read_message(message, &mut payload).ok()?;
-                Some((i, len))
-            })
-            .map(|(i, len)| {
-                payload.truncate(len);
-                i
-            })
-            .ok_or(ZeroDropReason::Unauthenticated)?;
-        Ok((payload, &mut self.noise[index]))
-    }
-}
-
-impl core::fmt::Debug for SecureAttempt {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let key = self.current_key();
-        write!(f, "SecureAttempt {{ identity: {}, listener: {key:?} }}", self.identity.public())
-    }
-}
 
 impl ConnectHandshake {
     /// An attempt described by `params`, its first request due at `now`; `entropy` draws the
@@ -180,17 +121,7 @@ impl ConnectHandshake {
                 (RequestMode::Insecure { seq }, None)
             }
             ClientSecurity::Secure(client) => {
-                let anonymous = client.identity.is_none();
-                let identity =
-                    client.identity.unwrap_or_else(|| StaticKeypair::generate(&mut *entropy));
-                let attempt = SecureAttempt {
-                    identity,
-                    anonymous,
-                    app: client.app_payload,
-                    pinned: client.listener_key,
-                    noise: Vec::new(),
-                    seeds: SeededEntropy::new(entropy.bytes32()),
-                };
+                let attempt = SecureAttempt::new(client, entropy);
                 (RequestMode::Secure { noise: None, cookie: None }, Some(Box::new(attempt)))
             }
         };
@@ -355,38 +286,15 @@ impl ConnectHandshake {
         (round_trip * 2).clamp(MIN_RETRY_RTO.min(self.config.initial_rto), self.config.initial_rto)
     }
 
-    /// Puts in the request the first Noise message for the listener whose key is `listener`:
-    /// the one made for that key earlier in this attempt, or a new handshake's.
+    /// Puts in the request the first Noise message for the listener whose key is `listener`
+    /// (see [`SecureAttempt::message_for`]).
     fn start_noise(&mut self, listener: PublicKey) {
         let Some(attempt) = self.secure.as_mut() else { return };
-        if let Some(index) = attempt.noise.iter().position(|start| start.key == listener) {
-            let start = attempt.noise.remove(index);
-            if let RequestMode::Secure { noise, .. } = &mut self.request.mode {
-                *noise = Some(start.message.clone());
-            }
-            attempt.noise.push(start);
-            return;
-        }
         let r = &self.request;
         let prologue = prologue(r.transport_id, r.transport_version, r.protocol_hash, r.id);
-        let seed = attempt.seeds.bytes32();
-        let hello = ClientHello { anonymous: attempt.anonymous, app: attempt.app.clone() };
-        let mut message = vec![0; 1024];
-        let written = initiator(&attempt.identity, &listener, &prologue, seed)
-            .and_then(|mut state| Ok((state.write_message(&hello.encode(), &mut message)?, state)));
-        let RequestMode::Secure { noise, .. } = &mut self.request.mode else { return };
-        match written {
-            Ok((len, state)) => {
-                message.truncate(len);
-                *noise = Some(message.clone());
-                if attempt.noise.len() >= MAX_NOISE_KEYS {
-                    attempt.noise.remove(0);
-                }
-                attempt.noise.push(NoiseStart { key: listener, message, state });
-            }
-            // Unreachable with snow's own primitives and a payload of at most 512 bytes;
-            // without a Noise message the request only asks for a retry, and times out.
-            Err(_) => *noise = None,
+        let message = attempt.message_for(listener, &prologue);
+        if let RequestMode::Secure { noise, .. } = &mut self.request.mode {
+            *noise = message;
         }
     }
 
@@ -399,21 +307,26 @@ impl ConnectHandshake {
 mod tests {
     use super::*;
     use crate::connection::params::SecureClient;
+    use crate::crypto::{SeededEntropy, StaticKeypair};
 
     fn params(security: ClientSecurity) -> ConnectParams {
         ConnectParams { transport_id: 1, transport_version: 2, protocol_hash: 3, security }
+    }
+
+    /// An attempt with the default timing, its first request due at `now`.
+    fn attempt(
+        security: ClientSecurity,
+        entropy: &mut SeededEntropy,
+        now: Instant,
+    ) -> ConnectHandshake {
+        ConnectHandshake::new(HandshakeConfig::default(), params(security), entropy, now)
     }
 
     #[test]
     fn resends_back_off_exponentially_up_to_the_cap() {
         let start = Instant::now();
         let mut entropy = SeededEntropy::from_u64(1);
-        let mut hs = ConnectHandshake::new(
-            HandshakeConfig::default(),
-            params(ClientSecurity::Insecure),
-            &mut entropy,
-            start,
-        );
+        let mut hs = attempt(ClientSecurity::Insecure, &mut entropy, start);
         let mut buf = Vec::new();
         let mut sent_at = Vec::new();
         let mut now = start;
@@ -443,12 +356,7 @@ mod tests {
     fn replies_to_other_attempts_are_stale() {
         let now = Instant::now();
         let mut entropy = SeededEntropy::from_u64(3);
-        let mut hs = ConnectHandshake::new(
-            HandshakeConfig::default(),
-            params(ClientSecurity::Insecure),
-            &mut entropy,
-            now,
-        );
+        let mut hs = attempt(ClientSecurity::Insecure, &mut entropy, now);
         let id = hs.request().id;
         let RequestMode::Insecure { seq } = hs.request().mode else { panic!("insecure") };
         let stale = Accepted { id: id ^ 1, body: AcceptedBody::Insecure { seq: 1, port: 2 } };
@@ -472,12 +380,7 @@ mod tests {
         let mut entropy = SeededEntropy::from_u64(4);
         let pinned = StaticKeypair::generate(&mut entropy).public();
         let client = SecureClient { listener_key: Some(pinned), ..SecureClient::default() };
-        let mut hs = ConnectHandshake::new(
-            HandshakeConfig::default(),
-            params(ClientSecurity::Secure(client)),
-            &mut entropy,
-            now,
-        );
+        let mut hs = attempt(ClientSecurity::Secure(client), &mut entropy, now);
         let RequestMode::Secure { noise, .. } = &hs.request().mode else { panic!("secure") };
         assert!(noise.is_some(), "a pinned client sends its Noise message at once");
         let retry = Retry { id: hs.request().id, cookie: vec![1; 16], key: [9; 32] };
@@ -491,12 +394,7 @@ mod tests {
     fn an_unpinned_client_learns_the_key_and_cookie_from_a_retry_and_asks_again_at_once() {
         let start = Instant::now();
         let mut entropy = SeededEntropy::from_u64(5);
-        let mut hs = ConnectHandshake::new(
-            HandshakeConfig::default(),
-            params(ClientSecurity::Secure(SecureClient::default())),
-            &mut entropy,
-            start,
-        );
+        let mut hs = attempt(ClientSecurity::Secure(SecureClient::default()), &mut entropy, start);
         let mut buf = Vec::new();
         assert!(hs.poll_transmit(start, &mut buf));
         let RequestMode::Secure { noise, .. } = &hs.request().mode else { panic!("secure") };
@@ -528,12 +426,7 @@ mod tests {
             let mut entropy = SeededEntropy::from_u64(6);
             let listener = StaticKeypair::generate(&mut entropy).public();
             let client = SecureClient { listener_key: Some(listener), ..SecureClient::default() };
-            let mut hs = ConnectHandshake::new(
-                HandshakeConfig::default(),
-                params(ClientSecurity::Secure(client)),
-                &mut entropy,
-                start,
-            );
+            let mut hs = attempt(ClientSecurity::Secure(client), &mut entropy, start);
             let mut buf = Vec::new();
             assert!(hs.poll_transmit(start, &mut buf));
             let at = start + Duration::from_millis(round_trip_ms);
@@ -565,12 +458,7 @@ mod tests {
     fn a_secure_attempt_takes_in_the_clear_only_the_refusals_a_listener_cannot_seal() {
         let now = Instant::now();
         let mut entropy = SeededEntropy::from_u64(7);
-        let mut hs = ConnectHandshake::new(
-            HandshakeConfig::default(),
-            params(ClientSecurity::Secure(SecureClient::default())),
-            &mut entropy,
-            now,
-        );
+        let mut hs = attempt(ClientSecurity::Secure(SecureClient::default()), &mut entropy, now);
         let id = hs.request().id;
         let plain = |code| {
             let body = RejectedBody::Plain { code, data: Value::Null };
