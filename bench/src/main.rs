@@ -27,6 +27,7 @@ mod quinn_udp_path;
 mod raw_udp;
 mod round_trips;
 mod stardust_udp;
+mod thread_cpu;
 mod scenarios {
     pub mod echo;
     pub mod flood;

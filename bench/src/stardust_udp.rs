@@ -201,11 +201,3 @@ pub fn process_cpu() -> Option<Duration> {
     // USER_HZ is 100 on every Linux ABI.
     Some(Duration::from_millis(ticks * 10))
 }
-
-/// CPU time the calling thread has run, from Linux's `/proc/thread-self/schedstat`
-/// (nanoseconds on CPU); `None` where procfs is missing.
-pub fn thread_cpu() -> Option<Duration> {
-    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    let ns = stat.split_whitespace().next()?.parse().ok()?;
-    Some(Duration::from_nanos(ns))
-}

@@ -9,6 +9,9 @@
 //! Beside each figure the bench prints a baseline measured in the same run: copying the same
 //! bytes into and out of 1200-byte buffers with no protocol at all, the floor any framing pays.
 
+#[path = "../thread_cpu.rs"]
+mod thread_cpu;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -19,17 +22,10 @@ use stardust_proto::packet::{
 use stardust_proto::{
     ChannelConfig, ChannelId, ChannelTable, Ordering, Reliability, Session, SessionConfig,
 };
+use thread_cpu::thread_cpu;
 
 const MESSAGE: usize = 64;
 
-/// CPU time this thread has run, from Linux's `/proc/thread-self/schedstat` (nanoseconds on
-/// CPU). On a shared machine it measures the per-core cost even when other processes steal
-/// the CPU; `None` elsewhere.
-fn cpu_time() -> Option<Duration> {
-    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    let ns = stat.split_whitespace().next()?.parse().ok()?;
-    Some(Duration::from_nanos(ns))
-}
 const BATCH: usize = 4096;
 
 /// Messages per wall-clock second, per CPU second (if known), and packets sent.
@@ -47,7 +43,7 @@ fn session_throughput(total: usize) -> (f64, Option<f64>, u64) {
     let mut sent = 0usize;
     let mut bytes_checked = 0u64;
     let clock = Instant::now();
-    let cpu = cpu_time();
+    let cpu = thread_cpu();
     while received < total {
         let now = Instant::now();
         while sent < total && sent - received < BATCH {
@@ -68,7 +64,7 @@ fn session_throughput(total: usize) -> (f64, Option<f64>, u64) {
         }
     }
     let secs = clock.elapsed().as_secs_f64();
-    let cpu_secs = cpu.zip(cpu_time()).map(|(start, end)| (end - start).as_secs_f64());
+    let cpu_secs = cpu.zip(thread_cpu()).map(|(start, end)| (end - start).as_secs_f64());
     assert_eq!(bytes_checked, (total * MESSAGE) as u64);
     assert!(a.is_flushed() || a.stats().bytes_in_flight > 0);
     (total as f64 / secs, cpu_secs.map(|c| total as f64 / c), a.stats().packets_sent)
@@ -81,7 +77,7 @@ fn copy_baseline(total: usize) -> (f64, Option<f64>) {
     let mut buf = Vec::with_capacity(1500);
     let mut out = 0u64;
     let clock = Instant::now();
-    let cpu = cpu_time();
+    let cpu = thread_cpu();
     let mut done = 0;
     while done < total {
         buf.clear();
@@ -99,7 +95,7 @@ fn copy_baseline(total: usize) -> (f64, Option<f64>) {
         }
     }
     let secs = clock.elapsed().as_secs_f64();
-    let cpu_secs = cpu.zip(cpu_time()).map(|(start, end)| (end - start).as_secs_f64());
+    let cpu_secs = cpu.zip(thread_cpu()).map(|(start, end)| (end - start).as_secs_f64());
     assert_eq!(out, (total * MESSAGE) as u64);
     (total as f64 / secs, cpu_secs.map(|c| total as f64 / c))
 }

@@ -22,6 +22,7 @@ use stardust::prelude::*;
 use stardust::udp::{UDP_TRANSPORT_ID, UDP_TRANSPORT_VERSION};
 
 use crate::stardust_udp;
+use crate::thread_cpu::thread_cpu;
 
 /// What the flood sent and got back.
 #[derive(Debug, Clone, Copy, Default)]
@@ -112,7 +113,7 @@ fn request(id: u64, hash: u64, with_noise: bool) -> Vec<u8> {
 fn flood(addr: SocketAddr, hash: u64, rate: Option<f64>, stop: &AtomicBool) -> Sent {
     let Ok(socket) = UdpSocket::bind("127.0.0.1:0") else { return Sent::default() };
     let _ = socket.set_nonblocking(true);
-    let cpu_before = stardust_udp::thread_cpu().unwrap_or_default();
+    let cpu_before = thread_cpu().unwrap_or_default();
     let start = Instant::now();
     let mut sent = Sent { smallest_request: usize::MAX, ..Sent::default() };
     let mut buf = [0u8; 2048];
@@ -142,7 +143,7 @@ fn flood(addr: SocketAddr, hash: u64, rate: Option<f64>, stop: &AtomicBool) -> S
         sent.replies += 1;
         sent.largest_reply = sent.largest_reply.max(len);
     }
-    sent.cpu = stardust_udp::thread_cpu().unwrap_or_default().saturating_sub(cpu_before);
+    sent.cpu = thread_cpu().unwrap_or_default().saturating_sub(cpu_before);
     sent
 }
 
@@ -174,5 +175,5 @@ fn genuine(addr: SocketAddr, stop: &AtomicBool) -> Genuine {
         thread::sleep(Duration::from_millis(16));
     }
     // The whole thread: its App's every frame ran here.
-    Genuine { connect_time, cpu: stardust_udp::thread_cpu().unwrap_or_default(), state }
+    Genuine { connect_time, cpu: thread_cpu().unwrap_or_default(), state }
 }
