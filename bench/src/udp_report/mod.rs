@@ -1,13 +1,16 @@
 //! Runs the Stardust-over-UDP scenarios asked for, adds their rows (each beside the std-UDP
-//! baseline of the same run) and checks each figure against its target from issue 5.
+//! baseline of the same run) and checks each figure against its target (issues 5 and 12); the echo and the flood, which run
+//! several setups each, in `echo.rs` and `flood.rs`.
 
 use std::time::Duration;
 
-use crate::raw_udp::{self, OneWay};
-use crate::round_trips::Trips;
+mod echo;
+mod flood;
+
 use stardust::udp::UdpSecurity;
 
-use crate::scenarios::{echo, flood, floor, load, stream};
+use crate::raw_udp::OneWay;
+use crate::scenarios::{floor, load, stream};
 use crate::stardust_udp;
 use crate::{Better, Row, Settings, format_value};
 
@@ -19,15 +22,6 @@ const SECURE_THROUGHPUT_TARGET: f64 = 0.8;
 const THROUGHPUT_ROUNDS: usize = 2;
 /// Listener CPU target, in ms per peer-second.
 const CPU_TARGET_MS: f64 = 0.5;
-/// Echo median target, as a multiple of the raw ping-pong median.
-const ECHO_TARGET: f64 = 2.0;
-/// Busy poll of both Apps in the echo judged against [`ECHO_TARGET`] (see
-/// `UdpConfig::busy_poll`): longer than a round trip, so each App is polling its socket when
-/// the other's datagram lands, as the raw ping-pong's threads are.
-const ECHO_BUSY_POLL: Duration = Duration::from_micros(50);
-/// Rounds the single-threaded echoes, their floor and their raw ping-pong are interleaved in,
-/// so that all of them see the same machine.
-const ECHO_ROUNDS: usize = 5;
 /// Listener heap target per idle peer, in bytes.
 const MEMORY_TARGET: f64 = 4096.0;
 
@@ -88,119 +82,6 @@ impl Report {
 
 fn secs(settings: &Settings, full: f64, quick: f64) -> Duration {
     Duration::from_secs_f64(settings.seconds(full, quick))
-}
-
-/// One echo setup: its name in the table, executor, busy poll, and what its runs measured.
-struct EchoSetup {
-    name: &'static str,
-    single_threaded: bool,
-    busy_poll: Duration,
-    security: UdpSecurity,
-    result: Option<echo::Echo>,
-    connected: bool,
-}
-
-impl EchoSetup {
-    fn new(name: &'static str, single_threaded: bool, busy_poll: Duration) -> Self {
-        let security = UdpSecurity::Secure;
-        Self { name, single_threaded, busy_poll, security, result: None, connected: true }
-    }
-
-    fn insecure(mut self) -> Self {
-        self.security = UdpSecurity::Insecure;
-        self
-    }
-
-    fn run(&mut self, round_trips: usize) {
-        match echo::run(round_trips, self.single_threaded, self.busy_poll, self.security) {
-            Some(run) => match &mut self.result {
-                Some(result) => result.extend(run),
-                None => self.result = Some(run),
-            },
-            None => self.connected = false,
-        }
-    }
-}
-
-/// The echo round trips: the multi-threaded App in one run, then the raw ping-pong, the
-/// floor and the single-threaded Apps without and with busy polling interleaved in
-/// [`ECHO_ROUNDS`] rounds. Every echo row is read against the interleaved ping-pong.
-fn run_echo(settings: &Settings, rows: &mut Vec<Row>, report: &mut Report) {
-    let trips = (settings.round_trips / 4).max(100);
-    let per_round = trips.div_ceil(ECHO_ROUNDS);
-    let mut multi = EchoSetup::new("multi-threaded Bevy", false, Duration::ZERO);
-    multi.run(trips);
-    let mut single = [
-        EchoSetup::new("single-threaded Bevy", true, Duration::ZERO),
-        EchoSetup::new("single-threaded Bevy, busy_poll 50 us", true, ECHO_BUSY_POLL),
-        EchoSetup::new("single-threaded Bevy, busy_poll 50 us, insecure", true, ECHO_BUSY_POLL)
-            .insecure(),
-    ];
-    let (mut raw, mut floor) = (Trips::default(), Some(Trips::default()));
-    for _ in 0..ECHO_ROUNDS {
-        raw.extend(raw_udp::std_ping_pong_trips(per_round));
-        floor = floor.zip(floor::run(per_round)).map(|(mut all, run)| {
-            all.extend(run);
-            all
-        });
-        single.iter_mut().for_each(|setup| setup.run(per_round));
-    }
-    let raw = raw.rtt();
-    rows.extend(raw.rows("ping-pong 64 B: std, busy poll, interleaved with the echoes", None));
-    let floor = floor.map(|floor| floor.rtt());
-    if let Some(floor) = &floor {
-        rows.extend(floor.rows(
-            "echo 64 B: floor (bare single-threaded Apps, std UDP), send to read",
-            Some(&raw),
-        ));
-    }
-    for setup in std::iter::once(&multi).chain(&single) {
-        let name = setup.name;
-        let Some(echo) = &setup.result else {
-            report.delivery(&format!("echo, {name}: connect"), false, "no connection".into());
-            continue;
-        };
-        let rtt = echo.send_to_read.rtt();
-        rows.extend(rtt.rows(
-            &format!("echo 64 B: Stardust reliable-ordered, {name}, send to read"),
-            Some(&raw),
-        ));
-        rows.extend(
-            echo.whole_frames
-                .rtt()
-                .rows(&format!("echo 64 B: same, {name}, whole frames at both ends"), Some(&raw)),
-        );
-        report.notes.push(format!(
-            "echo, {name}: the client's idle frame (app.update(), nothing to send or receive) \
-             takes {:.1} us median; a bare App::new() {:.1} us",
-            us(echo.frames.stardust),
-            us(echo.frames.bare)
-        ));
-        let ratio = rtt.median.as_secs_f64() / raw.median.as_secs_f64();
-        if let (true, Some(floor)) = (setup.single_threaded, &floor) {
-            report.notes.push(format!(
-                "echo, {name}: {ratio:.2}x raw; the floor (the same two Apps' frames with a \
-                 bare std-UDP transport, no busy polling) is {:.1} us median = {:.2}x raw; \
-                 Stardust is {:.2}x the floor",
-                us(floor.median),
-                floor.median.as_secs_f64() / raw.median.as_secs_f64(),
-                rtt.median.as_secs_f64() / floor.median.as_secs_f64().max(1e-12),
-            ));
-        }
-        if setup.busy_poll == ECHO_BUSY_POLL && setup.security == UdpSecurity::Secure {
-            report.check(
-                &format!("echo median vs raw ping-pong median, {name}"),
-                format!("{ratio:.2}x ({:.1} us, p99 {:.1} us)", us(rtt.median), us(rtt.p99)),
-                "<= 2x",
-                rtt.timed > 0 && ratio <= ECHO_TARGET,
-            );
-        }
-        report.delivery(
-            &format!("echo, {name}: delivery"),
-            setup.connected && rtt.lost == 0,
-            format!("{} timed, {} lost", rtt.timed, rtt.lost),
-        );
-    }
 }
 
 /// Reliable-ordered throughput, one peer to another, secure and insecure interleaved in
@@ -274,7 +155,7 @@ pub fn run(settings: &Settings, raw: &OneWay, rows: &mut Vec<Row>) -> Report {
     }
 
     if settings.runs("echo") {
-        run_echo(settings, rows, &mut report);
+        echo::run(settings, rows, &mut report);
     }
 
     if settings.runs("ports") {
@@ -372,7 +253,7 @@ pub fn run(settings: &Settings, raw: &OneWay, rows: &mut Vec<Row>) -> Report {
     }
 
     if settings.runs("flood") {
-        run_flood(settings, raw_rate, rows, &mut report);
+        flood::run(settings, raw_rate, rows, &mut report);
     }
 
     if settings.runs("many") {
@@ -403,78 +284,6 @@ pub fn run(settings: &Settings, raw: &OneWay, rows: &mut Vec<Row>) -> Report {
         }
     }
     report
-}
-
-/// Offered rate of the paced request flood: under what the listen port answers at 60 frames
-/// per second (16 batches of 64 per frame, about 61,000 per second).
-const PACED_FLOOD: f64 = 20_000.0;
-
-/// Spoofed requests while serving: 256 peers x 60 msgs/s on a secure listener in the server
-/// setup, with a flood of requests that never prove their address during the timed part
-/// (paced at [`PACED_FLOOD`], then as fast as one socket sends) and a genuine client
-/// connecting meanwhile.
-fn run_flood(settings: &Settings, raw_rate: f64, rows: &mut Vec<Row>, report: &mut Report) {
-    let seconds = settings.seconds(10.0, 5.0);
-    for (label, rate) in [("paced", Some(PACED_FLOOD)), ("unpaced", None)] {
-        let name = format!("256 peers x 60 msgs/s, server setup, secure, {label} request flood");
-        let result = load::run(256, 60.0, seconds, true, UdpSecurity::Secure, Some(rate));
-        let flooded =
-            result.as_ref().ok().and_then(|l| l.flood.clone().map(|f| (f, l.absorbed_per_sec())));
-        load_rows(report, rows, raw_rate, &name, result, 60.0, false);
-        let Some((flood, absorbed)) = flooded else { continue };
-        let offered = flood.sent.requests as f64 / flood.sent.elapsed.as_secs_f64().max(1e-9);
-        rows.push(Row {
-            name: format!("spoofed requests answered per second while serving 256 peers, {label}"),
-            value: absorbed,
-            unit: "requests/s",
-            baseline: Some(offered),
-            better: Better::Higher,
-        });
-        report.notes.push(format!(
-            "{label} request flood: {} requests sent ({} per second offered, one thread), {} \
-             answered by the listener ({} retries, {} handshakes, {} peers accepted: the \
-             genuine client only), {} replies received, the largest {} B for requests of {} B",
-            format_value(flood.sent.requests as f64),
-            format_value(offered),
-            format_value(flood.endpoint.zero.sent as f64),
-            format_value(flood.endpoint.retries as f64),
-            flood.endpoint.handshakes,
-            flood.endpoint.accepted,
-            format_value(flood.sent.replies as f64),
-            flood.sent.largest_reply,
-            flood.sent.smallest_request,
-        ));
-        let window = seconds - flood::GENUINE_DELAY.as_secs_f64();
-        let genuine = flood.genuine.connect_time;
-        let why = flood.genuine.state.clone().unwrap_or_default();
-        let figure = genuine
-            .map_or(format!("not within the flood's last {window:.0} s ({why})"), |t| {
-                format!("in {:.0} ms", t.as_secs_f64() * 1e3)
-            });
-        let no_flood_peer = flood.endpoint.accepted <= 1;
-        report.check(
-            &format!("{label} flood: a genuine client connects; no flood request is accepted"),
-            format!("{figure}; {} accepted", flood.endpoint.accepted),
-            "connects; <= 1 accepted",
-            // Paced below what the port answers, the client must get in; unpaced, the
-            // kernel drops most datagrams before anyone reads them, the client's too, and
-            // its connect time is what the figure reports.
-            no_flood_peer && (genuine.is_some() || rate.is_none()),
-        );
-        report.check(
-            &format!("{label} flood: at most one reply per request, never larger"),
-            format!(
-                "{} replies to {} requests, largest {} B vs {} B",
-                flood.sent.replies,
-                flood.sent.requests,
-                flood.sent.largest_reply,
-                flood.sent.smallest_request
-            ),
-            "<= 1 per request, <= its size",
-            flood.sent.replies <= flood.sent.requests
-                && flood.sent.largest_reply <= flood.sent.smallest_request,
-        );
-    }
 }
 
 /// Rows and checks of a many-peer run. The baseline is what receiving the same message rate
@@ -551,8 +360,4 @@ fn stream_detail(s: &stream::Stream) -> String {
 /// `peers` with thousands separators and no decimals.
 fn thousands(peers: usize) -> String {
     if peers >= 1_000 { format_value(peers as f64) } else { peers.to_string() }
-}
-
-fn us(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e6
 }
