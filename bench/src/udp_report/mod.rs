@@ -1,6 +1,6 @@
 //! Runs the Stardust-over-UDP scenarios asked for, adds their rows (each beside the std-UDP
-//! baseline of the same run) and checks each figure against its target (issues 5 and 12); the echo and the flood, which run
-//! several setups each, in `echo.rs` and `flood.rs`.
+//! baseline of the same run) and checks each figure against its target (issues 5 and 12).
+//! The echo and the flood, which run several setups each, are in `echo.rs` and `flood.rs`.
 
 use std::time::Duration;
 
