@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use bevy::prelude::*;
 use stardust::prelude::*;
+use stardust::proto::zero::{Request, RequestMode, ZeroMessage};
 use stardust::udp::{UDP_TRANSPORT_ID, UDP_TRANSPORT_VERSION};
 
 use crate::stardust_udp;
@@ -90,23 +91,21 @@ impl Running {
     }
 }
 
-/// A valid secure request that asks for a cookie: with no Noise message, or with a random one
-/// and a made-up cookie.
+/// A valid secure request, padded to 1,200 bytes by the engine's own encoder, that asks for a
+/// cookie: with no Noise message, or with a made-up one and a made-up cookie.
 fn request(id: u64, hash: u64, with_noise: bool) -> Vec<u8> {
-    let mut text = format!(
-        "{{\"type\":0,\"transport\":{UDP_TRANSPORT_ID},\"version\":{UDP_TRANSPORT_VERSION},\
-         \"hash\":{hash},\"id\":{id},\"secure\":true"
-    );
-    if with_noise {
-        // 96 bytes of base64 'A'..'P' noise and 16 of cookie: well-formed, never valid.
-        let noise: String =
-            (0..128).map(|i| (b'A' + ((id as usize + i) % 16) as u8) as char).collect();
-        text.push_str(&format!(",\"noise\":\"{noise}\",\"cookie\":\"AAAAAAAAAAAAAAAAAAAAAA==\""));
-    }
-    text.push('}');
-    let mut datagram = vec![0, 0, 0];
-    datagram.extend_from_slice(text.as_bytes());
-    datagram.resize(1200, b' ');
+    // 96 bytes of noise and 16 of cookie: well-formed, never valid.
+    let noise = with_noise.then(|| (0..96).map(|i| (id as u8).wrapping_add(i)).collect());
+    let cookie = with_noise.then(|| vec![0; 16]);
+    let request = Request {
+        transport_id: UDP_TRANSPORT_ID,
+        transport_version: UDP_TRANSPORT_VERSION,
+        protocol_hash: hash,
+        id,
+        mode: RequestMode::Secure { noise, cookie },
+    };
+    let mut datagram = Vec::new();
+    ZeroMessage::Request(request).encode(&mut datagram);
     datagram
 }
 
