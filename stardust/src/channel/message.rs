@@ -1,11 +1,11 @@
 //! What a channel carries: bytes ([`Raw`]) or values of one serde type, encoded with
 //! postcard (docs/PROTOCOL.md, "Typed messages").
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::codec;
+use super::codec::{self, Encoder};
 use crate::messages::SendError;
 
 /// The message type of a channel declared without `message = …`: its messages are bytes,
@@ -43,13 +43,13 @@ pub trait ChannelMessage: sealed::Sealed + Send + Sync + 'static {
     #[doc(hidden)]
     fn read(payload: &Bytes) -> Option<Self::Read<'_>>;
 
-    /// The payload's encoding for `channel`, written into `arena`; refused above `max_size`.
+    /// The payload's encoding for `channel`, cut from `encoder`; refused above `max_size`.
     #[doc(hidden)]
     fn encode(
         &self,
         channel: &'static str,
         max_size: u32,
-        arena: &mut BytesMut,
+        encoder: &mut Encoder,
     ) -> Result<Bytes, SendError>;
 
     /// Run on every received payload at dispatch: `false` drops it as undecodable. `None`
@@ -65,7 +65,7 @@ impl ChannelMessage for Raw {
         Some(payload)
     }
 
-    fn encode(&self, _: &'static str, _: u32, _: &mut BytesMut) -> Result<Bytes, SendError> {
+    fn encode(&self, _: &'static str, _: u32, _: &mut Encoder) -> Result<Bytes, SendError> {
         match *self {}
     }
 
@@ -83,9 +83,9 @@ impl<M: Serialize + DeserializeOwned + Send + Sync + 'static> ChannelMessage for
         &self,
         channel: &'static str,
         max_size: u32,
-        arena: &mut BytesMut,
+        encoder: &mut Encoder,
     ) -> Result<Bytes, SendError> {
-        codec::encode(self, arena, max_size).map_err(|failure| failure.into_send_error(channel))
+        codec::encode(self, encoder, max_size).map_err(|failure| failure.into_send_error(channel))
     }
 
     const CHECK: Option<fn(&[u8]) -> bool> = Some(codec::decodes::<M>);

@@ -1,11 +1,13 @@
 //! Channels: what they are ([`Channel`], [`ChannelId`], [`ChannelConfig`]), which ones an
 //! app speaks ([`ChannelRegistry`]) and the fingerprint peers compare ([`ProtocolHash`]).
 
-pub(crate) mod codec;
+mod codec;
 mod message;
 mod protocol_hash;
 mod registry;
 
+#[doc(hidden)]
+pub use codec::Encoder;
 #[doc(hidden)]
 pub use message::Outgoing;
 pub use message::{ChannelMessage, IntoMessage, Raw};

@@ -8,10 +8,10 @@ use bevy::ecs::query::With;
 use bevy::ecs::resource::Resource;
 use bevy::ecs::system::{Deferred, Query, SystemBuffer, SystemMeta, SystemParam};
 use bevy::ecs::world::{DeferredWorld, FromWorld, World};
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 
 use super::SendError;
-use crate::channel::{Channel, ChannelId, ChannelMessage, IntoMessage, Outgoing};
+use crate::channel::{Channel, ChannelId, ChannelMessage, Encoder, IntoMessage, Outgoing};
 use crate::peer::{Peer, PeerState};
 
 /// Every message sent this frame and not yet flushed: per registered channel, its
@@ -68,8 +68,8 @@ impl OutgoingMessages {
 #[derive(Debug)]
 pub struct WriterBuffer<C: Channel> {
     messages: Vec<(Entity, Bytes)>,
-    /// Where a typed channel's encodings are cut from (empty between sends).
-    arena: BytesMut,
+    /// Where a typed channel's messages are encoded.
+    encoder: Encoder,
     slot: usize,
     _channel: PhantomData<fn() -> C>,
 }
@@ -81,7 +81,12 @@ impl<C: Channel> FromWorld for WriterBuffer<C> {
         super::assert_registered::<C>(world, "ChannelWriter");
         let slot = world.get_resource_or_init::<OutgoingMessages>().slot_of(C::ID);
         let slot = slot.unwrap_or_else(|| super::not_installed::<C>("ChannelWriter"));
-        WriterBuffer { messages: Vec::new(), arena: BytesMut::new(), slot, _channel: PhantomData }
+        WriterBuffer {
+            messages: Vec::new(),
+            encoder: Encoder::default(),
+            slot,
+            _channel: PhantomData,
+        }
     }
 }
 
@@ -248,7 +253,7 @@ impl<C: Channel> ChannelWriter<'_, '_, C> {
         match message.into_message() {
             Outgoing::Bytes(payload) => checked_size::<C>(payload),
             Outgoing::Value(value) => {
-                value.encode(type_name::<C>(), C::CONFIG.max_size, &mut self.buffer.arena)
+                value.encode(type_name::<C>(), C::CONFIG.max_size, &mut self.buffer.encoder)
             }
         }
     }
