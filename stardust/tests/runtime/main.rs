@@ -23,6 +23,7 @@ mod protocol_hash_covers_message_types;
 mod protocol_hash_is_order_independent;
 mod registry_collision_names_both_types;
 mod registry_lookup_by_id_and_type;
+mod typed_protocol_md_vectors;
 mod typed_round_trip_on_every_delivery_kind;
 mod typed_send_refuses_oversize_and_unencodable;
 mod typed_undecodable_dropped_and_counted;
