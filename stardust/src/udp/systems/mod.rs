@@ -1,6 +1,6 @@
 //! The Bevy glue: the transport's two systems, and the serial passes that frame each phase.
 //!
-//! Receive (`StardustSet::Receive`): start pending connects (`pending.rs`) → run the receive
+//! Receive (`StardustSet::Receive`): apply a changed `NetworkConditioner` → start pending connects (`pending.rs`) → run the receive
 //! phase over every port (`phase/`) → accept the listen port's new peers (`accept.rs`) →
 //! swap each peer's received messages into its `PeerInbox` and apply lifecycle events and
 //! stats (`sync.rs`).
@@ -32,6 +32,7 @@ use super::phase;
 use super::port_io::Phase;
 use super::transport::UdpTransport;
 use crate::channel::{ChannelRegistry, ProtocolHash};
+use crate::conditioner::NetworkConditioner;
 use crate::messages::{PeerInbox, PeerOutbox};
 use crate::peer::{PeerState, PeerStats};
 
@@ -59,12 +60,16 @@ pub(crate) fn receive(
     mut peers: Peers<'_, '_>,
     mut pending: Pending<'_, '_>,
     mut rejected: MessageWriter<'_, UdpConnectRejected>,
+    conditioner: Option<Res<'_, NetworkConditioner>>,
 ) {
     let Some(mut transport) = transport else {
         return refuse_pending(&mut pending, &mut commands);
     };
     let now = Instant::now();
     let transport = &mut *transport;
+    if let Some(conditioner) = conditioner.filter(DetectChanges::is_changed) {
+        transport.set_conditioner(&conditioner);
+    }
     transport.refresh(&registry, registry.is_changed(), hash.0, now);
     start_pending(transport, &mut pending, &mut commands, now);
     let now = phase::run(transport.phase_parts(Phase::Receive, now), Phase::Receive, now);
