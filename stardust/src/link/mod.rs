@@ -9,6 +9,16 @@
 //! the same message. Dropping one end (despawning its entity or dropping its App)
 //! disconnects the other with [`DisconnectReason::TransportClosed`].
 //!
+//! # Under a network conditioner
+//!
+//! When either App on a link has a [`NetworkConditioner`] set, the link carries datagrams
+//! instead of whole messages, from that frame on, for good: both ends run the protocol
+//! engine's reliability layer over the pipe (`datagrams.rs`), and each App's conditioner drops,
+//! duplicates and delays those datagrams as it would on UDP. Reliable channels then still
+//! deliver everything once, in order; unreliable ones lose what the conditions lose. The
+//! hello and the close stay reliable; a close waits until everything reliable sent before it
+//! was acknowledged (at most 2 s). See [`crate::conditioner`].
+//!
 //! ```
 //! use bevy::prelude::*;
 //! use stardust::prelude::*;
@@ -27,9 +37,14 @@
 //! assert_eq!(*state, PeerState::Connected);
 //! ```
 
+mod datagrams;
+
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
 
 use bevy::app::{App, Plugin, PostUpdate, PreUpdate};
+use bevy::ecs::change_detection::DetectChanges;
 use bevy::ecs::component::{Component, Mutable};
 use bevy::ecs::entity::Entity;
 use bevy::ecs::schedule::IntoScheduleConfigs;
@@ -37,7 +52,9 @@ use bevy::ecs::system::{Query, Res};
 use bevy::tasks::ComputeTaskPool;
 use bytes::Bytes;
 
-use crate::channel::{ChannelId, ProtocolHash};
+use self::datagrams::LinkSession;
+use crate::channel::{ChannelId, ChannelRegistry, ProtocolHash};
+use crate::conditioner::{ConditionerStats, NetworkConditioner};
 use crate::messages::{PeerInbox, PeerOutbox};
 use crate::peer::{DisconnectInitiator, DisconnectReason, Peer, PeerState, PeerStats};
 use crate::plugin::StardustSet;
@@ -47,12 +64,14 @@ use crate::plugin::StardustSet;
 const MESSAGE_OVERHEAD: u64 = 3;
 
 /// Runs every [`Link`] of the app: receives in [`StardustSet::Receive`], sends in
-/// [`StardustSet::Send`]. Needs [`StardustPlugin`](crate::plugin::StardustPlugin).
+/// [`StardustSet::Send`]. Needs [`StardustPlugin`](crate::plugin::StardustPlugin). Inserts
+/// the App's [`NetworkConditioner`] (off) unless there is one already.
 #[derive(Debug, Default, Clone)]
 pub struct LinkPlugin;
 
 impl Plugin for LinkPlugin {
     fn build(&self, app: &mut App) {
+        app.init_resource::<NetworkConditioner>();
         app.add_systems(PreUpdate, receive.in_set(StardustSet::Receive))
             .add_systems(PostUpdate, send.in_set(StardustSet::Send));
     }
@@ -60,8 +79,9 @@ impl Plugin for LinkPlugin {
 
 /// One end of an in-memory connection, on the peer entity that stands for the other end.
 ///
-/// Delivers every message exactly once and in send order, whatever the channel's
-/// contract: the link never loses anything.
+/// Unconditioned, it delivers every message exactly once and in send order, whatever the
+/// channel's contract: the link never loses anything. Conditioned (see the [module
+/// documentation](self)), each channel keeps its own contract over a lossy pipe.
 #[derive(Component, Debug)]
 #[require(Peer)]
 pub struct Link {
@@ -72,18 +92,33 @@ pub struct Link {
     /// Received packets being processed, swapped with the shared queue to hold the lock
     /// only for an exchange of buffers.
     scratch: Vec<Packet>,
+    /// This end's reliability layer, once the link carries datagrams.
+    session: Option<Box<LinkSession>>,
 }
 
 #[derive(Debug, Default)]
 struct Pipe {
     queues: [Mutex<Vec<Packet>>; 2],
+    /// Set by the first end whose App has conditions: from then on both ends send datagrams.
+    datagrams: AtomicBool,
 }
 
 #[derive(Debug)]
 enum Packet {
     Hello { protocol: u64 },
     Message(ChannelId, Bytes),
+    Datagram(Vec<u8>),
     Close(String),
+}
+
+/// What every link of the App needs for one pass.
+struct Frame<'a> {
+    now: Instant,
+    protocol: u64,
+    conditioner: &'a NetworkConditioner,
+    /// Whether the conditioner changed since the last pass.
+    changed: bool,
+    registry: &'a ChannelRegistry,
 }
 
 /// Creates the two ends of a new in-memory connection. Spawn each end on an entity of
@@ -91,7 +126,13 @@ enum Packet {
 /// `world.spawn((end, Player { … }))`.
 pub fn pair() -> (Link, Link) {
     let pipe = Arc::new(Pipe::default());
-    let end = |side| Link { pipe: Arc::clone(&pipe), side, hello_sent: false, scratch: Vec::new() };
+    let end = |side| Link {
+        pipe: Arc::clone(&pipe),
+        side,
+        hello_sent: false,
+        scratch: Vec::new(),
+        session: None,
+    };
     (end(0), end(1))
 }
 
@@ -116,60 +157,122 @@ impl Link {
     fn remote_dropped(&self) -> bool {
         Arc::strong_count(&self.pipe) == 1
     }
-}
 
-type LinkItem<'a, Queue> = (&'a mut Link, &'a mut PeerState, &'a mut Queue, &'a mut PeerStats);
+    /// Whether this link carries datagrams through the protocol engine (it was conditioned
+    /// on either end at some point).
+    pub fn carries_datagrams(&self) -> bool {
+        self.session.is_some()
+    }
 
-/// Runs `one` on every link with the local protocol hash: in parallel on Bevy's compute pool
-/// when the App has one, one after the other otherwise.
-fn each_link<Queue: Component<Mutability = Mutable>>(
-    links: &mut Query<'_, '_, LinkItem<'_, Queue>>,
-    local_protocol: u64,
-    one: fn(&mut Link, &mut PeerState, &mut Queue, &mut PeerStats, u64),
-) {
-    if ComputeTaskPool::try_get().is_some() {
-        links.par_iter_mut().for_each(|(mut link, mut state, mut queue, mut stats)| {
-            one(&mut link, &mut state, &mut queue, &mut stats, local_protocol);
-        });
-    } else {
-        for (mut link, mut state, mut queue, mut stats) in links {
-            one(&mut link, &mut state, &mut queue, &mut stats, local_protocol);
+    /// What this end's conditioner did to the link's datagrams (all zero while the link was
+    /// never conditioned on this end).
+    pub fn conditioner_stats(&self) -> ConditionerStats {
+        self.session.as_deref().map(LinkSession::conditioner_stats).unwrap_or_default()
+    }
+
+    /// Switches this end to datagrams when its App has conditions or the other end switched,
+    /// and keeps its conditioner in step with the App's. Costs one branch and one atomic
+    /// load while neither end was ever conditioned. The end's seed stream is its entity, so a
+    /// seeded run repeats whatever order the links run in.
+    fn follow_conditions(&mut self, entity: Entity, frame: &Frame<'_>) {
+        let stream = entity.to_bits();
+        if frame.conditioner.is_active() {
+            self.pipe.datagrams.store(true, AtomicOrdering::Relaxed);
+        }
+        if self.session.is_none() && self.pipe.datagrams.load(AtomicOrdering::Relaxed) {
+            match LinkSession::new(frame.registry, frame.now) {
+                Ok(session) => {
+                    let mut session = Box::new(session);
+                    session.condition(frame.conditioner, stream);
+                    self.session = Some(session);
+                }
+                Err(_) => bevy::log::error!(
+                    "the link cannot carry datagrams: the registered channels do not form a \
+                     valid channel table; check the channel ids"
+                ),
+            }
+        } else if frame.changed
+            && let Some(session) = self.session.as_deref_mut()
+        {
+            session.condition(frame.conditioner, stream);
         }
     }
 }
 
-fn receive(mut links: Query<'_, '_, LinkItem<'_, PeerInbox>>, protocol: Res<'_, ProtocolHash>) {
-    each_link(&mut links, protocol.0, receive_one);
+type LinkItem<'a, Queue> =
+    (Entity, &'a mut Link, &'a mut PeerState, &'a mut Queue, &'a mut PeerStats);
+
+/// One link's part of a pass.
+type OneLink<Queue> = fn(Entity, &mut Link, &mut PeerState, &mut Queue, &mut PeerStats, &Frame<'_>);
+
+/// Runs `one` on every link: in parallel on Bevy's compute pool when the App has one, one
+/// after the other otherwise.
+fn each_link<Queue: Component<Mutability = Mutable>>(
+    links: &mut Query<'_, '_, LinkItem<'_, Queue>>,
+    frame: &Frame<'_>,
+    one: OneLink<Queue>,
+) {
+    if ComputeTaskPool::try_get().is_some() {
+        links.par_iter_mut().for_each(|(entity, mut link, mut state, mut queue, mut stats)| {
+            one(entity, &mut link, &mut state, &mut queue, &mut stats, frame);
+        });
+    } else {
+        for (entity, mut link, mut state, mut queue, mut stats) in links {
+            one(entity, &mut link, &mut state, &mut queue, &mut stats, frame);
+        }
+    }
+}
+
+/// The resources every link reads in a pass.
+type FrameParams<'w> =
+    (Res<'w, ProtocolHash>, Res<'w, NetworkConditioner>, Res<'w, ChannelRegistry>);
+
+fn frame<'a>(params: &'a FrameParams<'_>) -> Frame<'a> {
+    let (protocol, conditioner, registry) = params;
+    Frame {
+        now: Instant::now(),
+        protocol: protocol.0,
+        conditioner,
+        changed: conditioner.is_changed(),
+        registry,
+    }
+}
+
+fn receive(mut links: Query<'_, '_, LinkItem<'_, PeerInbox>>, params: FrameParams<'_>) {
+    each_link(&mut links, &frame(&params), receive_one);
 }
 
 fn receive_one(
+    entity: Entity,
     link: &mut Link,
     state: &mut PeerState,
     inbox: &mut PeerInbox,
     stats: &mut PeerStats,
-    local_protocol: u64,
+    frame: &Frame<'_>,
 ) {
     if matches!(state, PeerState::Disconnected(_)) {
         return;
     }
+    link.follow_conditions(entity, frame);
     {
         let mut queue = lock_queue(&link.pipe, link.side);
         core::mem::swap(&mut *queue, &mut link.scratch);
     }
-    for packet in link.scratch.drain(..) {
+    let mut packets = std::mem::take(&mut link.scratch);
+    for packet in packets.drain(..) {
         if matches!(state, PeerState::Disconnected(_)) {
             // Nothing the remote end sent after a disconnection matters.
             continue;
         }
         match packet {
-            Packet::Hello { protocol } if protocol == local_protocol => {
+            Packet::Hello { protocol } if protocol == frame.protocol => {
                 if *state == PeerState::Connecting {
                     *state = PeerState::Connected;
                 }
             }
             Packet::Hello { protocol } => {
                 state.set_disconnected(DisconnectReason::ProtocolMismatch {
-                    local: local_protocol,
+                    local: frame.protocol,
                     remote: protocol,
                 });
             }
@@ -177,38 +280,58 @@ fn receive_one(
                 stats.bytes_received += payload.len() as u64 + MESSAGE_OVERHEAD;
                 inbox.push(channel, payload);
             }
+            Packet::Datagram(bytes) => {
+                // A datagram before this end switched (the other end switched first).
+                link.follow_conditions(entity, frame);
+                if let Some(session) = link.session.as_deref_mut() {
+                    session.receive(frame.now, bytes, stats, |channel, payload| {
+                        inbox.push(channel, payload);
+                    });
+                }
+            }
             Packet::Close(message) => {
                 let by = DisconnectInitiator::Remote;
                 state.set_disconnected(DisconnectReason::Requested { by, message });
             }
         }
     }
+    link.scratch = packets;
+    if let Some(session) = link.session.as_deref_mut()
+        && !matches!(state, PeerState::Disconnected(_))
+    {
+        session.settle(frame.now, |channel, payload| inbox.push(channel, payload));
+    }
     if link.remote_dropped() {
         state.set_disconnected(DisconnectReason::TransportClosed);
     }
 }
 
-fn send(mut links: Query<'_, '_, LinkItem<'_, PeerOutbox>>, protocol: Res<'_, ProtocolHash>) {
-    each_link(&mut links, protocol.0, send_one);
+fn send(mut links: Query<'_, '_, LinkItem<'_, PeerOutbox>>, params: FrameParams<'_>) {
+    each_link(&mut links, &frame(&params), send_one);
 }
 
 fn send_one(
+    entity: Entity,
     link: &mut Link,
     state: &mut PeerState,
     outbox: &mut PeerOutbox,
     stats: &mut PeerStats,
-    local_protocol: u64,
+    frame: &Frame<'_>,
 ) {
     let remote = 1 - link.side;
     if !link.hello_sent {
         // First, whatever the state: the remote end needs our hello to connect, or to see
         // for itself that the protocols differ.
-        lock_queue(&link.pipe, remote).push(Packet::Hello { protocol: local_protocol });
+        lock_queue(&link.pipe, remote).push(Packet::Hello { protocol: frame.protocol });
         link.hello_sent = true;
     }
     if matches!(state, PeerState::Disconnected(_)) {
         outbox.clear();
         return;
+    }
+    link.follow_conditions(entity, frame);
+    if link.session.is_some() {
+        return send_datagrams(link, state, outbox, stats, frame);
     }
     let closing = matches!(state, PeerState::Closing(_));
     if outbox.is_empty() && !closing {
@@ -221,13 +344,55 @@ fn send_one(
         Packet::Message(channel, payload)
     }));
     stats.bytes_sent += bytes;
-    if let PeerState::Closing(reason) = state {
-        let message = match &*reason {
-            DisconnectReason::Requested { message, .. } => message.clone(),
-            other => other.to_string(),
-        };
-        queue.push(Packet::Close(message));
+    if let PeerState::Closing(_) = state {
+        queue.push(Packet::Close(close_message(state)));
         drop(queue);
+        finish_close(state);
+    }
+}
+
+/// The send pass of a link that carries datagrams: the outbox through the session and the
+/// outbound conditions onto the pipe; a close once what was sent before it is acknowledged.
+fn send_datagrams(
+    link: &mut Link,
+    state: &mut PeerState,
+    outbox: &mut PeerOutbox,
+    stats: &mut PeerStats,
+    frame: &Frame<'_>,
+) {
+    let Some(session) = link.session.as_deref_mut() else { return };
+    let mut out = Vec::new();
+    let refused = session.transmit(frame.now, outbox.drain(), stats, |d| out.push(d));
+    if refused > 0 {
+        bevy::log::warn!(
+            "the link's engine refused {refused} message(s) (unknown channel or too large)"
+        );
+    }
+    let close = matches!(state, PeerState::Closing(_)) && session.may_close(frame.now);
+    if out.is_empty() && !close {
+        return;
+    }
+    let mut queue = lock_queue(&link.pipe, 1 - link.side);
+    queue.extend(out.into_iter().map(Packet::Datagram));
+    if close {
+        queue.push(Packet::Close(close_message(state)));
+        drop(queue);
+        finish_close(state);
+    }
+}
+
+/// The message a close carries: the local side's, or the reason's text.
+fn close_message(state: &PeerState) -> String {
+    match state {
+        PeerState::Closing(DisconnectReason::Requested { message, .. }) => message.clone(),
+        PeerState::Closing(other) => other.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// A closing end whose close went out is disconnected with its reason.
+fn finish_close(state: &mut PeerState) {
+    if let PeerState::Closing(reason) = state {
         let reason = reason.clone();
         *state = PeerState::Disconnected(reason);
     }
