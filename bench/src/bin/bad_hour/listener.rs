@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -18,7 +18,7 @@ use stardust::prelude::*;
 use crate::payload::{Data, decode};
 use crate::thread_cpu::thread_cpu;
 
-/// Frames per second of the listener (and of the peers' App).
+/// Frames per second of the listener, a game server's tick.
 pub const HZ: f64 = 60.0;
 
 /// What the listener saw while measuring.
@@ -42,6 +42,8 @@ pub struct Heard {
 #[derive(Resource)]
 struct Reading {
     epoch: Instant,
+    /// Messages read in order so far, shared with the bench's main thread.
+    delivered: Arc<AtomicU64>,
     measuring: bool,
     heard: Heard,
     next: HashMap<Entity, u64>,
@@ -58,6 +60,7 @@ fn read(reader: ChannelReader<Data>, mut reading: ResMut<Reading>) {
             continue;
         };
         *expected = seq + 1;
+        reading.delivered.fetch_add(1, Ordering::Relaxed);
         if reading.measuring {
             let latency = now.saturating_duration_since(sent).as_micros();
             reading.heard.latencies_us.push(latency.min(u128::from(u32::MAX)) as u32);
@@ -78,6 +81,7 @@ pub struct Listener {
     pub addr: SocketAddr,
     measuring: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
+    delivered: Arc<AtomicU64>,
     thread: JoinHandle<Heard>,
 }
 
@@ -88,12 +92,14 @@ impl Listener {
         let measuring = Arc::new(AtomicBool::new(false));
         let stop = Arc::new(AtomicBool::new(false));
         let (addr_tx, addr_rx) = mpsc::channel();
+        let delivered = Arc::new(AtomicU64::new(0));
         let flags = (Arc::clone(&measuring), Arc::clone(&stop));
-        let thread = thread::spawn(move || run(peers, epoch, flags, addr_tx));
+        let shared = Arc::clone(&delivered);
+        let thread = thread::spawn(move || run(peers, epoch, shared, flags, addr_tx));
         let addr = addr_rx
             .recv_timeout(Duration::from_secs(10))
             .map_err(|_| "the listener thread did not start".to_string())??;
-        Ok(Self { addr, measuring, stop, thread })
+        Ok(Self { addr, measuring, stop, delivered, thread })
     }
 
     /// Starts measuring (from the listener's next frame): CPU and wall time until
@@ -109,6 +115,11 @@ impl Listener {
         self.measuring.store(false, Ordering::Relaxed);
     }
 
+    /// Messages read in order so far.
+    pub fn delivered(&self) -> u64 {
+        self.delivered.load(Ordering::Relaxed)
+    }
+
     /// Stops the listener and returns what it measured.
     pub fn finish(self) -> Result<Heard, String> {
         self.stop.store(true, Ordering::Relaxed);
@@ -116,7 +127,7 @@ impl Listener {
     }
 }
 
-fn listener_app(peers: usize, epoch: Instant) -> App {
+fn listener_app(peers: usize, epoch: Instant, delivered: Arc<AtomicU64>) -> App {
     let mut config = UdpConfig::loopback(4);
     config.max_peers = peers;
     // Every port on this thread, so its CPU time is the whole listener's (at these loads a
@@ -127,6 +138,7 @@ fn listener_app(peers: usize, epoch: Instant) -> App {
     app.add_channel::<Data>();
     app.insert_resource(Reading {
         epoch,
+        delivered,
         measuring: false,
         heard: Heard::default(),
         next: HashMap::new(),
@@ -141,10 +153,11 @@ fn listener_app(peers: usize, epoch: Instant) -> App {
 fn run(
     peers: usize,
     epoch: Instant,
+    delivered: Arc<AtomicU64>,
     (measuring, stop): (Arc<AtomicBool>, Arc<AtomicBool>),
     addr_tx: mpsc::Sender<Result<SocketAddr, String>>,
 ) -> Heard {
-    let mut app = listener_app(peers, epoch);
+    let mut app = listener_app(peers, epoch, delivered);
     let addr = app.world().get_resource::<UdpTransport>().and_then(UdpTransport::listen_addr);
     let _ = addr_tx.send(addr.ok_or_else(|| "the listener could not bind".to_string()));
     let period = Duration::from_secs_f64(1.0 / HZ);

@@ -10,8 +10,12 @@ use bevy::ecs::schedule::SingleThreadedExecutor;
 use bevy::prelude::*;
 use stardust::prelude::*;
 
-use crate::listener::HZ;
 use crate::payload::{Data, encode};
+
+/// Frames per second of the peers' App: faster than the listener's 60 and not in step with
+/// it, so sends fall at every phase of the listener's frame (with both at 60 Hz the wait for
+/// the listener's next frame would be one fixed offset per run, anywhere from 0 to 16 ms).
+pub const HZ: f64 = 200.0;
 
 /// The peers' sending schedule.
 #[derive(Resource)]
@@ -83,7 +87,7 @@ impl Peers {
         Self { app, period, next: Instant::now() }
     }
 
-    /// Runs one 60 Hz frame (sleeping to its start).
+    /// Runs one frame at [`HZ`] (sleeping to its start).
     pub fn frame(&mut self) {
         self.next += self.period;
         match self.next.checked_duration_since(Instant::now()) {
