@@ -211,7 +211,7 @@ mod tests {
         settings_in.inbound = settings.outbound;
         conditioner.set(&settings_in);
         let mut seen = Vec::new();
-        conditioner.inbound(now, (), &mut *b"open".to_vec(), &mut stats, |_, b| {
+        conditioner.inbound(now, (), &mut b"open".to_vec(), &mut stats, |_, b| {
             seen.push(b.to_vec());
             b.fill(0);
         });

@@ -51,16 +51,19 @@ type Peers<'w, 's> = Query<'w, 's, PeerItem<'static>, Without<PendingConnect>>;
 type Pending<'w, 's> =
     Query<'w, 's, (Entity, &'static PendingConnect, &'static mut UdpPeer, &'static mut PeerState)>;
 
+/// What the receive system brings the transport up to date with each frame: the channels,
+/// the protocol hash and the network conditioner.
+type Settings<'w> =
+    (Res<'w, ChannelRegistry>, Res<'w, ProtocolHash>, Option<Res<'w, NetworkConditioner>>);
+
 /// `StardustSet::Receive`: reads every port and updates the peers.
 pub(crate) fn receive(
     transport: Option<ResMut<'_, UdpTransport>>,
-    registry: Res<'_, ChannelRegistry>,
-    hash: Res<'_, ProtocolHash>,
+    (registry, hash, conditioner): Settings<'_>,
     mut commands: Commands<'_, '_>,
     mut peers: Peers<'_, '_>,
     mut pending: Pending<'_, '_>,
     mut rejected: MessageWriter<'_, UdpConnectRejected>,
-    conditioner: Option<Res<'_, NetworkConditioner>>,
 ) {
     let Some(mut transport) = transport else {
         return refuse_pending(&mut pending, &mut commands);
