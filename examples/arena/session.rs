@@ -49,11 +49,24 @@ pub struct Options {
     pub key: Option<PublicKey>,
     /// Where the listener keeps its key pair ([`Mode::Listen`]).
     pub identity: Option<PathBuf>,
+    /// The network conditioner's conditions (none by default).
+    pub conditions: Conditions,
+    /// The network conditioner's seed (`None`: from the operating system).
+    pub seed: Option<u64>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { mode: Mode::Local, bots: 12, seconds: None, ports: 4, key: None, identity: None }
+        Options {
+            mode: Mode::Local,
+            bots: 12,
+            seconds: None,
+            ports: 4,
+            key: None,
+            identity: None,
+            conditions: Conditions::default(),
+            seed: None,
+        }
     }
 }
 
@@ -79,7 +92,19 @@ fn transport_config(options: &Options) -> Result<UdpConfig, String> {
         None => None,
     };
     let config = listen_config(options)?;
-    Ok(UdpConfig { identity, ..config })
+    Ok(UdpConfig { identity, conditioner: conditioner(options), ..config })
+}
+
+/// The conditioner for `options`: each datagram meets the conditions once. With both sides
+/// in this App every datagram is received here, so on receipt only; otherwise both ways.
+fn conditioner(options: &Options) -> NetworkConditioner {
+    let conditioner = match options.mode {
+        Mode::Local => {
+            NetworkConditioner { inbound: options.conditions, ..NetworkConditioner::OFF }
+        }
+        Mode::Listen(_) | Mode::Connect(_) => NetworkConditioner::both_ways(options.conditions),
+    };
+    NetworkConditioner { seed: options.seed, ..conditioner }
 }
 
 /// Where the transport binds for `options`.
@@ -113,6 +138,17 @@ pub fn build_app(options: &Options) -> Result<App, String> {
         return Err(failure.error.to_string());
     }
     channels::add_arena_channels(&mut app);
+    if options.conditions.is_active() {
+        let c = &options.conditions;
+        println!(
+            "network conditioner: {:.1} % loss, {} ± {} ms, {:.1} % duplicated, seed {:?}",
+            c.loss * 100.0,
+            c.latency.as_millis(),
+            c.jitter.as_millis(),
+            c.duplicate * 100.0,
+            options.seed,
+        );
+    }
     app.init_resource::<Phase>().init_resource::<Clock>().init_resource::<Departures>();
     app.add_systems(Update, record_departures);
     match options.mode {
@@ -225,6 +261,9 @@ pub fn run_bots(options: &Options) -> Result<Outcome, String> {
         frame(&mut app, start.elapsed());
     }
     println!("drained in {:.0} ms", drain.elapsed().as_secs_f64() * 1e3);
+    if options.conditions.is_active() {
+        println!("{}", conditioner_summary(&app));
+    }
 
     let world = app.world_mut();
     if local {
@@ -246,6 +285,22 @@ pub fn run_bots(options: &Options) -> Result<Outcome, String> {
     outcome.problems.extend(problems(&mut app, local));
     close_all(&mut app, start);
     Ok(outcome)
+}
+
+/// What the network conditioner did over all ports of `app`, each way.
+fn conditioner_summary(app: &App) -> String {
+    let mut total = stardust::conditioner::ConditionerStats::default();
+    for (_, _, stats) in app.world().resource::<UdpTransport>().iter_port_stats() {
+        total.add(&stats.conditioner);
+    }
+    let line = |way: &str, d: stardust::conditioner::DirectionStats| {
+        let share = d.dropped as f64 * 100.0 / d.offered.max(1) as f64;
+        format!(
+            "{way} {} datagrams: dropped {} ({share:.1} %), duplicated {}, delayed {}",
+            d.offered, d.dropped, d.duplicated, d.delayed
+        )
+    };
+    format!("network conditioner: {}; {}", line("in", total.inbound), line("out", total.outbound))
 }
 
 /// Runs frames until every bot is connected; fails as soon as one is refused.
