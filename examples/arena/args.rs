@@ -27,6 +27,8 @@ options:
   --bots N        bots to connect (default 12)
   --seconds S     how long bots send, or how long the listener runs (default 5 for bots)
   --ports N       the listener's peer ports (default 4)
+  --describe      print each channel's id (hex, and its 3 bytes on the wire), reliability,
+                  ordering, max_size and priority, and the protocol hash, then exit
   --help          print this";
 
 /// Why the command line was refused.
@@ -54,6 +56,7 @@ pub fn parse<'a>(args: impl IntoIterator<Item = &'a str>) -> Result<Options, Arg
     while let Some(flag) = args.next() {
         match flag {
             "--help" | "-h" => return Err(ArgsError::Help),
+            "--describe" => options.describe = true,
             "--listen" => listen = Some(parsed(flag, value(flag, &mut args)?, "an address")?),
             "--connect" => connect = Some(parsed(flag, value(flag, &mut args)?, "an address")?),
             "--key" => {

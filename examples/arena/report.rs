@@ -64,9 +64,9 @@ fn table(title: &str, local: &str, rows: &[Row]) -> String {
 }
 
 /// What the loss column means, printed under each table.
-const LOSS_LEGEND: &str = "(loss 5s: data packets presumed lost (unacknowledged after the \
-                           resend timeout) among those sent in the last 5 s whose fate is \
-                           known; lost/sent: the same since connect)\n";
+const LOSS_LEGEND: &str = "(loss 5s: of the data packets sent in the last 5 s whose fate is \
+                           known, those presumed lost, i.e. not acknowledged within the resend \
+                           timeout;\n lost/sent: data packets presumed lost / sent since connect)\n";
 
 /// The bots' table: client port, listener peer port, RTT, loss, messages per channel, and
 /// whether every reliable message came back.
@@ -136,6 +136,33 @@ pub fn balanced(loads: &[(u16, usize)]) -> bool {
 pub fn bot_problems(world: &mut World) -> Vec<String> {
     let mut query = world.query::<&Bot>();
     query.iter(world).flat_map(Bot::problems).collect()
+}
+
+/// For every pair of bots in this App, whether the one heard every chat line the other
+/// sent, from its first: the relay loses none (order and duplicates each bot checks as lines
+/// arrive, see [`Bot::on_relay`]). A bot whose guest number is unknown (no echo came back)
+/// is reported by its own check.
+pub fn relay_problems(world: &mut World) -> Vec<String> {
+    let mut query = world.query::<&Bot>();
+    let bots: Vec<&Bot> = query.iter(world).collect();
+    let mut problems = Vec::new();
+    for listener in &bots {
+        for sender in &bots {
+            let Some(guest) = sender.guest.filter(|_| sender.name != listener.name) else {
+                continue;
+            };
+            let heard = listener.heard.get(&guest);
+            let (first, count) = heard.map_or((0, 0), |h| (h.first, h.count()));
+            if first != 0 || count != sender.chat_sent {
+                problems.push(format!(
+                    "{}: heard {count} of {}'s {} chat lines (from #{first})",
+                    listener.name, sender.name, sender.chat_sent
+                ));
+            }
+        }
+    }
+    problems.sort();
+    problems
 }
 
 /// When the listener and the bots share this App: for each bot and its guest on the

@@ -9,7 +9,8 @@ use stardust::prelude::*;
 
 use crate::bot::{self, Bot};
 use crate::channels;
-use crate::host;
+use crate::describe::describe;
+use crate::host::{self, RelayFailures};
 use crate::phase::{Clock, Phase};
 use crate::report;
 use crate::traffic::Traffic;
@@ -49,11 +50,21 @@ pub struct Options {
     pub key: Option<PublicKey>,
     /// Where the listener keeps its key pair ([`Mode::Listen`]).
     pub identity: Option<PathBuf>,
+    /// Only print the channel table and protocol hash, then exit.
+    pub describe: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { mode: Mode::Local, bots: 12, seconds: None, ports: 4, key: None, identity: None }
+        Options {
+            mode: Mode::Local,
+            bots: 12,
+            seconds: None,
+            ports: 4,
+            key: None,
+            identity: None,
+            describe: false,
+        }
     }
 }
 
@@ -68,7 +79,7 @@ pub struct Outcome {
     pub reliable_received: u64,
 }
 
-/// Peers that disconnected while the arena was still playing.
+/// Peers that lost their connection before the run's planned end, each with the reason.
 #[derive(Resource, Debug, Default)]
 struct Departures(Vec<String>);
 
@@ -128,17 +139,51 @@ pub fn build_app(options: &Options) -> Result<App, String> {
     Ok(app)
 }
 
+/// Prints each connection lost before the planned end the frame it is reported, with its
+/// reason and what the bot had done, and records it as a problem of the run. The bot's
+/// entity goes a frame later, so it sends nothing more.
 fn record_departures(
     phase: Res<Phase>,
     mut left: MessageReader<PeerDisconnected>,
-    names: Query<&Bot>,
+    bots: Query<&Bot>,
     mut departures: ResMut<Departures>,
 ) {
     for message in left.read() {
-        let who = names.get(message.peer).map_or("a guest".to_string(), |bot| bot.name.clone());
         let phase = *phase;
-        departures.0.push(format!("{who} disconnected during {phase:?}: {}", message.reason));
+        if phase == Phase::Done {
+            continue;
+        }
+        let line = match bots.get(message.peer) {
+            Ok(bot) => format!(
+                "{} lost its connection during {phase:?}: {} (it had sent {} chat lines, {} \
+                 echoed; {} events, {} acknowledged); it stops",
+                bot.name,
+                message.reason,
+                bot.chat_sent,
+                bot.echoed,
+                bot.events_sent,
+                bot.acked()
+            ),
+            Err(_) => format!("a guest lost its connection during {phase:?}: {}", message.reason),
+        };
+        println!("! {line}");
+        departures.0.push(line);
     }
+}
+
+/// The App that only knows the arena's channels: what `--describe` prints.
+pub fn describe_app() -> App {
+    let mut app = App::new();
+    channels::add_arena_channels(&mut app);
+    app
+}
+
+/// The start banner: the channel table, with each id's wire bytes, and the protocol hash.
+pub fn banner(app: &App) -> String {
+    format!(
+        "arena channels (id, its 3 bytes on the wire, delivery contract):\n{}",
+        describe(app.world())
+    )
 }
 
 /// Runs one frame at `clock`, then sleeps until the next frame is due.
@@ -149,15 +194,10 @@ fn frame(app: &mut App, clock: Duration) {
     std::thread::sleep(FRAME.saturating_sub(started.elapsed()));
 }
 
-/// The protocol hash line both modes print.
-pub fn protocol_hash(app: &App) -> String {
-    format!("protocol hash: {}", app.world().resource::<ProtocolHash>())
-}
-
 /// Runs the listener only, printing joins and leaves, for `seconds` or forever.
 pub fn run_listener(options: &Options) -> Result<Outcome, String> {
     let mut app = build_app(options)?;
-    println!("{}", protocol_hash(&app));
+    print!("{}", banner(&app));
     let transport = app.world().resource::<UdpTransport>();
     let ports: Vec<String> = transport.peer_ports().map(|p| p.to_string()).collect();
     let listen = transport.listen_addr().map_or("-".into(), |a| a.to_string());
@@ -176,7 +216,8 @@ pub fn run_listener(options: &Options) -> Result<Outcome, String> {
     print!("{}", report::guest_table(world));
     let loads = report::port_loads(world);
     println!("{}", report::port_distribution(&loads));
-    Ok(Outcome { port_loads: loads, ..Outcome::default() })
+    let problems = world.resource::<RelayFailures>().problems();
+    Ok(Outcome { port_loads: loads, problems, ..Outcome::default() })
 }
 
 /// Runs the bots (and, in [`Mode::Local`], the listener they connect to): connect, play for
@@ -192,7 +233,7 @@ pub fn run_bots(options: &Options) -> Result<Outcome, String> {
             (listen, transport.public_key())
         }
     };
-    println!("{}", protocol_hash(&app));
+    print!("{}", banner(&app));
     match key {
         Some(key) => println!("{} bots connecting to {target}, pinning key {key}", options.bots),
         None => println!(
@@ -215,16 +256,24 @@ pub fn run_bots(options: &Options) -> Result<Outcome, String> {
     println!("playing for {:.1} s", play.as_secs_f64());
     *app.world_mut().resource_mut::<Phase>() = Phase::Play;
     let start = Instant::now();
-    while start.elapsed() < play {
+    while start.elapsed() < play && bots_playing(&mut app) {
         frame(&mut app, start.elapsed());
     }
     *app.world_mut().resource_mut::<Phase>() = Phase::Drain;
     let local = options.mode == Mode::Local;
-    let drain = Instant::now();
-    while drain.elapsed() < DRAIN_LIMIT && !problems(&mut app, local).is_empty() {
-        frame(&mut app, start.elapsed());
+    if bots_playing(&mut app) {
+        let drain = Instant::now();
+        while drain.elapsed() < DRAIN_LIMIT && !missing(&mut app, local).is_empty() {
+            frame(&mut app, start.elapsed());
+        }
+        println!("drained in {:.0} ms", drain.elapsed().as_secs_f64() * 1e3);
+    } else {
+        println!(
+            "every bot lost its connection: stopped after {:.1} s",
+            start.elapsed().as_secs_f64()
+        );
     }
-    println!("drained in {:.0} ms", drain.elapsed().as_secs_f64() * 1e3);
+    *app.world_mut().resource_mut::<Phase>() = Phase::Done;
 
     let world = app.world_mut();
     if local {
@@ -278,14 +327,31 @@ fn connect_all(app: &mut App) -> Result<(), String> {
     }
 }
 
-/// Everything still missing: bots' echoes and acks, disconnections, and (when the listener
-/// runs here) any reliable count the two sides disagree on.
-fn problems(app: &mut App, local: bool) -> Vec<String> {
+/// Whether any bot is still connected.
+fn bots_playing(app: &mut App) -> bool {
+    let mut query = app.world_mut().query_filtered::<&PeerState, With<Bot>>();
+    query.iter(app.world()).any(PeerState::is_connected)
+}
+
+/// Everything the connected bots are still missing: echoes, acks and relayed lines, and
+/// (when the listener runs here) any reliable count the two sides disagree on.
+fn missing(app: &mut App, local: bool) -> Vec<String> {
     let world = app.world_mut();
-    let mut problems = world.resource::<Departures>().0.clone();
-    problems.extend(report::bot_problems(world));
+    let mut missing = report::bot_problems(world);
+    missing.extend(report::relay_problems(world));
     if local {
-        problems.extend(report::cross_check(world));
+        missing.extend(report::cross_check(world));
+    }
+    missing
+}
+
+/// Every problem of the run: connections lost before the end, what is missing, and what the
+/// listener (when it runs here) could not send.
+fn problems(app: &mut App, local: bool) -> Vec<String> {
+    let mut problems = app.world().resource::<Departures>().0.clone();
+    problems.extend(missing(app, local));
+    if let Some(failures) = app.world().get_resource::<RelayFailures>() {
+        problems.extend(failures.problems());
     }
     problems
 }
