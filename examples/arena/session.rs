@@ -252,28 +252,8 @@ pub fn run_bots(options: &Options) -> Result<Outcome, String> {
         outcome.problems.push(problem);
         return Ok(outcome);
     }
-    let play = Duration::from_secs_f64(options.seconds.unwrap_or(5.0));
-    println!("playing for {:.1} s", play.as_secs_f64());
-    *app.world_mut().resource_mut::<Phase>() = Phase::Play;
-    let start = Instant::now();
-    while start.elapsed() < play && bots_playing(&mut app) {
-        frame(&mut app, start.elapsed());
-    }
-    *app.world_mut().resource_mut::<Phase>() = Phase::Drain;
     let local = options.mode == Mode::Local;
-    if bots_playing(&mut app) {
-        let drain = Instant::now();
-        while drain.elapsed() < DRAIN_LIMIT && !missing(&mut app, local).is_empty() {
-            frame(&mut app, start.elapsed());
-        }
-        println!("drained in {:.0} ms", drain.elapsed().as_secs_f64() * 1e3);
-    } else {
-        println!(
-            "every bot lost its connection: stopped after {:.1} s",
-            start.elapsed().as_secs_f64()
-        );
-    }
-    *app.world_mut().resource_mut::<Phase>() = Phase::Done;
+    let start = play_and_drain(&mut app, options, local);
 
     let world = app.world_mut();
     if local {
@@ -295,6 +275,34 @@ pub fn run_bots(options: &Options) -> Result<Outcome, String> {
     outcome.problems.extend(problems(&mut app, local));
     close_all(&mut app, start);
     Ok(outcome)
+}
+
+/// Plays for `--seconds` (or until no bot is connected any more), then waits for what is in
+/// flight (at most [`DRAIN_LIMIT`]); returns when play started. The phase is then
+/// [`Phase::Done`].
+fn play_and_drain(app: &mut App, options: &Options, local: bool) -> Instant {
+    let play = Duration::from_secs_f64(options.seconds.unwrap_or(5.0));
+    println!("playing for {:.1} s", play.as_secs_f64());
+    *app.world_mut().resource_mut::<Phase>() = Phase::Play;
+    let start = Instant::now();
+    while start.elapsed() < play && bots_playing(app) {
+        frame(app, start.elapsed());
+    }
+    *app.world_mut().resource_mut::<Phase>() = Phase::Drain;
+    if bots_playing(app) {
+        let drain = Instant::now();
+        while drain.elapsed() < DRAIN_LIMIT && !missing(app, local).is_empty() {
+            frame(app, start.elapsed());
+        }
+        println!("drained in {:.0} ms", drain.elapsed().as_secs_f64() * 1e3);
+    } else {
+        println!(
+            "every bot lost its connection: stopped after {:.1} s",
+            start.elapsed().as_secs_f64()
+        );
+    }
+    *app.world_mut().resource_mut::<Phase>() = Phase::Done;
+    start
 }
 
 /// Runs frames until every bot is connected; fails as soon as one is refused.
