@@ -35,6 +35,8 @@ options:
   --seed N        network conditioner: seed its decisions, so a run repeats them
                   (the conditions apply once per datagram: on receipt when both sides run
                   here, both ways at this process with --listen or --connect)
+  --describe      print each channel's id (hex, and its 3 bytes on the wire), reliability,
+                  ordering, max_size and priority, and the protocol hash, then exit
   --help          print this";
 
 /// Why the command line was refused.
@@ -76,6 +78,7 @@ pub fn parse<'a>(args: impl IntoIterator<Item = &'a str>) -> Result<Options, Arg
     while let Some(flag) = args.next() {
         match flag {
             "--help" | "-h" => return Err(ArgsError::Help),
+            "--describe" => options.describe = true,
             "--listen" => listen = Some(parsed(flag, value(flag, &mut args)?, "an address")?),
             "--connect" => connect = Some(parsed(flag, value(flag, &mut args)?, "an address")?),
             "--key" => {

@@ -1,13 +1,14 @@
 //! The listener's side: accepted peers become guests; their chat is relayed to everyone
 //! (echoed to the sender), their events acknowledged, their positions gathered into
-//! snapshots sent to every guest.
+//! snapshots sent to every guest. A relay or acknowledgement that cannot be sent to a
+//! connected guest is a failure of the run ([`RelayFailures`]).
 
 use std::time::Duration;
 
 use bevy::prelude::*;
 use stardust::prelude::*;
 
-use crate::channels::{self, Chat, Events, Kind, Positions, SNAPSHOT_MAX};
+use crate::channels::{self, Chat, ChatRelay, Events, Kind, Positions, SNAPSHOT_MAX};
 use crate::phase::Clock;
 use crate::traffic::Traffic;
 
@@ -30,9 +31,41 @@ pub struct AnnounceGuests(pub bool);
 #[derive(Resource, Debug, Default)]
 struct NextGuest(u16);
 
+/// Most failures [`RelayFailures`] describes one by one; the rest are only counted.
+const FAILURES_LISTED: usize = 10;
+
+/// Reliable messages the listener owed a connected guest (a relayed chat line, an event's
+/// acknowledgement) and could not send: each one a message the arena promised and lost.
+#[derive(Resource, Debug, Default)]
+pub struct RelayFailures {
+    /// How many.
+    pub count: u64,
+    /// The first [`FAILURES_LISTED`], described.
+    pub first: Vec<String>,
+}
+
+impl RelayFailures {
+    fn record(&mut self, what: impl FnOnce() -> String) {
+        self.count += 1;
+        if self.first.len() < FAILURES_LISTED {
+            self.first.push(what());
+        }
+    }
+
+    /// The failures as problems of the run; empty when there were none.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = self.first.clone();
+        if self.count > self.first.len() as u64 {
+            problems.push(format!("… {} listener send failures in all", self.count));
+        }
+        problems
+    }
+}
+
 /// Installs the listener's systems and the observer that makes accepted peers guests.
 pub fn add_host(app: &mut App, announce: bool) {
     app.init_resource::<NextGuest>()
+        .init_resource::<RelayFailures>()
         .insert_resource(AnnounceGuests(announce))
         .add_observer(admit)
         .add_systems(Update, (host_relay, host_snapshots, announce_guests));
@@ -61,34 +94,45 @@ fn host_relay(
     positions_in: ChannelReader<Positions>,
     events_in: ChannelReader<Events>,
     mut guests: Query<(Entity, &mut Guest, &mut Traffic, &PeerState)>,
-    mut chat: ChannelWriter<Chat>,
+    mut relay: ChannelWriter<ChatRelay>,
     mut events: ChannelWriter<Events>,
+    mut failures: ResMut<RelayFailures>,
 ) {
     let mut lines = Vec::new();
     for (from, bytes) in chat_in.read() {
-        let Ok((_, _, mut traffic, _)) = guests.get_mut(from) else { continue };
+        let Ok((_, guest, mut traffic, _)) = guests.get_mut(from) else { continue };
         traffic.received(Kind::Chat);
-        if let Some(seq) = channels::read_u32(bytes, 0) {
-            lines.push((from, seq, bytes.slice(4..)));
-        }
+        lines.push((from, guest.index, bytes.clone()));
     }
-    for (from, seq, text) in &lines {
-        for (guest, _, mut traffic, state) in &mut guests {
+    for (from, index, message) in &lines {
+        for (guest, to, mut traffic, state) in &mut guests {
+            if !state.is_connected() {
+                continue;
+            }
             let echo = guest == *from;
-            if state.is_connected()
-                && chat.send(guest, channels::relayed_chat(echo, *seq, text)).is_ok()
-            {
-                traffic.sent(Kind::Chat);
+            match relay.send(guest, channels::relayed_chat(echo, *index, message)) {
+                Ok(()) => traffic.sent(Kind::Chat),
+                Err(error) => failures.record(|| {
+                    format!(
+                        "listener: relay of guest-{index:02}'s line to guest-{:02}: {error}",
+                        to.index
+                    )
+                }),
             }
         }
     }
     for (from, bytes) in events_in.read() {
-        let Ok((_, _, mut traffic, _)) = guests.get_mut(from) else { continue };
+        let Ok((_, guest, mut traffic, state)) = guests.get_mut(from) else { continue };
         traffic.received(Kind::Events);
-        if let Some(seq) = channels::read_u32(bytes, 0)
-            && events.send(from, seq.to_be_bytes().to_vec()).is_ok()
-        {
-            traffic.sent(Kind::Events);
+        let Some(seq) = channels::read_u32(bytes, 0) else { continue };
+        if !state.is_connected() {
+            continue;
+        }
+        match events.send(from, seq.to_be_bytes().to_vec()) {
+            Ok(()) => traffic.sent(Kind::Events),
+            Err(error) => failures.record(|| {
+                format!("listener: ack of guest-{:02}'s event #{seq}: {error}", guest.index)
+            }),
         }
     }
     for (from, bytes) in positions_in.read() {

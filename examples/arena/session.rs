@@ -9,7 +9,8 @@ use stardust::prelude::*;
 
 use crate::bot::{self, Bot};
 use crate::channels;
-use crate::host;
+use crate::describe::describe;
+use crate::host::{self, RelayFailures};
 use crate::phase::{Clock, Phase};
 use crate::report;
 use crate::traffic::Traffic;
@@ -53,6 +54,8 @@ pub struct Options {
     pub conditions: Conditions,
     /// The network conditioner's seed (`None`: from the operating system).
     pub seed: Option<u64>,
+    /// Only print the channel table and protocol hash, then exit.
+    pub describe: bool,
 }
 
 impl Default for Options {
@@ -66,6 +69,7 @@ impl Default for Options {
             identity: None,
             conditions: Conditions::default(),
             seed: None,
+            describe: false,
         }
     }
 }
@@ -81,7 +85,7 @@ pub struct Outcome {
     pub reliable_received: u64,
 }
 
-/// Peers that disconnected while the arena was still playing.
+/// Peers that lost their connection before the run's planned end, each with the reason.
 #[derive(Resource, Debug, Default)]
 struct Departures(Vec<String>);
 
@@ -164,17 +168,51 @@ pub fn build_app(options: &Options) -> Result<App, String> {
     Ok(app)
 }
 
+/// Prints each connection lost before the planned end the frame it is reported, with its
+/// reason and what the bot had done, and records it as a problem of the run. The bot's
+/// entity goes a frame later, so it sends nothing more.
 fn record_departures(
     phase: Res<Phase>,
     mut left: MessageReader<PeerDisconnected>,
-    names: Query<&Bot>,
+    bots: Query<&Bot>,
     mut departures: ResMut<Departures>,
 ) {
     for message in left.read() {
-        let who = names.get(message.peer).map_or("a guest".to_string(), |bot| bot.name.clone());
         let phase = *phase;
-        departures.0.push(format!("{who} disconnected during {phase:?}: {}", message.reason));
+        if phase == Phase::Done {
+            continue;
+        }
+        let line = match bots.get(message.peer) {
+            Ok(bot) => format!(
+                "{} lost its connection during {phase:?}: {} (it had sent {} chat lines, {} \
+                 echoed; {} events, {} acknowledged); it stops",
+                bot.name,
+                message.reason,
+                bot.chat_sent,
+                bot.echoed,
+                bot.events_sent,
+                bot.acked()
+            ),
+            Err(_) => format!("a guest lost its connection during {phase:?}: {}", message.reason),
+        };
+        println!("! {line}");
+        departures.0.push(line);
     }
+}
+
+/// The App that only knows the arena's channels: what `--describe` prints.
+pub fn describe_app() -> App {
+    let mut app = App::new();
+    channels::add_arena_channels(&mut app);
+    app
+}
+
+/// The start banner: the channel table, with each id's wire bytes, and the protocol hash.
+pub fn banner(app: &App) -> String {
+    format!(
+        "arena channels (id, its 3 bytes on the wire, delivery contract):\n{}",
+        describe(app.world())
+    )
 }
 
 /// Runs one frame at `clock`, then sleeps until the next frame is due.
@@ -185,15 +223,10 @@ fn frame(app: &mut App, clock: Duration) {
     std::thread::sleep(FRAME.saturating_sub(started.elapsed()));
 }
 
-/// The protocol hash line both modes print.
-pub fn protocol_hash(app: &App) -> String {
-    format!("protocol hash: {}", app.world().resource::<ProtocolHash>())
-}
-
 /// Runs the listener only, printing joins and leaves, for `seconds` or forever.
 pub fn run_listener(options: &Options) -> Result<Outcome, String> {
     let mut app = build_app(options)?;
-    println!("{}", protocol_hash(&app));
+    print!("{}", banner(&app));
     let transport = app.world().resource::<UdpTransport>();
     let ports: Vec<String> = transport.peer_ports().map(|p| p.to_string()).collect();
     let listen = transport.listen_addr().map_or("-".into(), |a| a.to_string());
@@ -212,7 +245,8 @@ pub fn run_listener(options: &Options) -> Result<Outcome, String> {
     print!("{}", report::guest_table(world));
     let loads = report::port_loads(world);
     println!("{}", report::port_distribution(&loads));
-    Ok(Outcome { port_loads: loads, ..Outcome::default() })
+    let problems = world.resource::<RelayFailures>().problems();
+    Ok(Outcome { port_loads: loads, problems, ..Outcome::default() })
 }
 
 /// Runs the bots (and, in [`Mode::Local`], the listener they connect to): connect, play for
@@ -228,7 +262,7 @@ pub fn run_bots(options: &Options) -> Result<Outcome, String> {
             (listen, transport.public_key())
         }
     };
-    println!("{}", protocol_hash(&app));
+    print!("{}", banner(&app));
     match key {
         Some(key) => println!("{} bots connecting to {target}, pinning key {key}", options.bots),
         None => println!(
@@ -247,20 +281,8 @@ pub fn run_bots(options: &Options) -> Result<Outcome, String> {
         outcome.problems.push(problem);
         return Ok(outcome);
     }
-    let play = Duration::from_secs_f64(options.seconds.unwrap_or(5.0));
-    println!("playing for {:.1} s", play.as_secs_f64());
-    *app.world_mut().resource_mut::<Phase>() = Phase::Play;
-    let start = Instant::now();
-    while start.elapsed() < play {
-        frame(&mut app, start.elapsed());
-    }
-    *app.world_mut().resource_mut::<Phase>() = Phase::Drain;
     let local = options.mode == Mode::Local;
-    let drain = Instant::now();
-    while drain.elapsed() < DRAIN_LIMIT && !problems(&mut app, local).is_empty() {
-        frame(&mut app, start.elapsed());
-    }
-    println!("drained in {:.0} ms", drain.elapsed().as_secs_f64() * 1e3);
+    let start = play_and_drain(&mut app, options, local);
     if options.conditions.is_active() {
         println!("{}", conditioner_summary(&app));
     }
@@ -303,6 +325,34 @@ fn conditioner_summary(app: &App) -> String {
     format!("network conditioner: {}; {}", line("in", total.inbound), line("out", total.outbound))
 }
 
+/// Plays for `--seconds` (or until no bot is connected any more), then waits for what is in
+/// flight (at most [`DRAIN_LIMIT`]); returns when play started. The phase is then
+/// [`Phase::Done`].
+fn play_and_drain(app: &mut App, options: &Options, local: bool) -> Instant {
+    let play = Duration::from_secs_f64(options.seconds.unwrap_or(5.0));
+    println!("playing for {:.1} s", play.as_secs_f64());
+    *app.world_mut().resource_mut::<Phase>() = Phase::Play;
+    let start = Instant::now();
+    while start.elapsed() < play && bots_playing(app) {
+        frame(app, start.elapsed());
+    }
+    *app.world_mut().resource_mut::<Phase>() = Phase::Drain;
+    if bots_playing(app) {
+        let drain = Instant::now();
+        while drain.elapsed() < DRAIN_LIMIT && !missing(app, local).is_empty() {
+            frame(app, start.elapsed());
+        }
+        println!("drained in {:.0} ms", drain.elapsed().as_secs_f64() * 1e3);
+    } else {
+        println!(
+            "every bot lost its connection: stopped after {:.1} s",
+            start.elapsed().as_secs_f64()
+        );
+    }
+    *app.world_mut().resource_mut::<Phase>() = Phase::Done;
+    start
+}
+
 /// Runs frames until every bot is connected; fails as soon as one is refused.
 fn connect_all(app: &mut App) -> Result<(), String> {
     let start = Instant::now();
@@ -333,14 +383,31 @@ fn connect_all(app: &mut App) -> Result<(), String> {
     }
 }
 
-/// Everything still missing: bots' echoes and acks, disconnections, and (when the listener
-/// runs here) any reliable count the two sides disagree on.
-fn problems(app: &mut App, local: bool) -> Vec<String> {
+/// Whether any bot is still connected.
+fn bots_playing(app: &mut App) -> bool {
+    let mut query = app.world_mut().query_filtered::<&PeerState, With<Bot>>();
+    query.iter(app.world()).any(PeerState::is_connected)
+}
+
+/// Everything the connected bots are still missing: echoes, acks and relayed lines, and
+/// (when the listener runs here) any reliable count the two sides disagree on.
+fn missing(app: &mut App, local: bool) -> Vec<String> {
     let world = app.world_mut();
-    let mut problems = world.resource::<Departures>().0.clone();
-    problems.extend(report::bot_problems(world));
+    let mut missing = report::bot_problems(world);
+    missing.extend(report::relay_problems(world));
     if local {
-        problems.extend(report::cross_check(world));
+        missing.extend(report::cross_check(world));
+    }
+    missing
+}
+
+/// Every problem of the run: connections lost before the end, what is missing, and what the
+/// listener (when it runs here) could not send.
+fn problems(app: &mut App, local: bool) -> Vec<String> {
+    let mut problems = app.world().resource::<Departures>().0.clone();
+    problems.extend(missing(app, local));
+    if let Some(failures) = app.world().get_resource::<RelayFailures>() {
+        problems.extend(failures.problems());
     }
     problems
 }

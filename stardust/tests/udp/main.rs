@@ -28,6 +28,7 @@ mod man_in_the_middle_cannot_answer_a_pinned_client;
 mod max_peers_rejects_the_next;
 mod new_peers_fill_the_emptiest_ports;
 mod path_migration_follows_authenticated_packets;
+mod peer_stats_count_packet_fates;
 mod port_allocation;
 mod protocol_hash_mismatch_rejected_at_connecting_side;
 mod reliable_delivery_under_load;
