@@ -21,6 +21,9 @@ pub struct Guest {
     /// Arrival number, from 1.
     pub index: u16,
     position: Option<(f32, f32)>,
+    /// Relayed lines held while this guest is still connecting (other guests may already be
+    /// playing), sent in order the frame it is connected, so it misses none of them.
+    held: Vec<Vec<u8>>,
 }
 
 /// Whether the listener prints a line per join and leave.
@@ -82,7 +85,7 @@ fn admit(
     let Ok(udp) = peers.get(add.entity) else { return };
     if udp.direction == UdpDirection::Accepted {
         next.0 = next.0.wrapping_add(1);
-        let guest = Guest { index: next.0, position: None };
+        let guest = Guest { index: next.0, position: None, held: Vec::new() };
         commands.entity(add.entity).insert((guest, Traffic::default()));
     }
 }
@@ -104,20 +107,23 @@ fn host_relay(
         traffic.received(Kind::Chat);
         lines.push((from, guest.index, bytes.clone()));
     }
-    for (from, index, message) in &lines {
-        for (guest, to, mut traffic, state) in &mut guests {
-            if !state.is_connected() {
-                continue;
+    for (guest, mut to, mut traffic, state) in &mut guests {
+        if state.is_connected() && !to.held.is_empty() {
+            for line in std::mem::take(&mut to.held) {
+                relay_one(&mut relay, &mut failures, guest, &to, &mut traffic, line);
             }
-            let echo = guest == *from;
-            match relay.send(guest, channels::relayed_chat(echo, *index, message)) {
-                Ok(()) => traffic.sent(Kind::Chat),
-                Err(error) => failures.record(|| {
-                    format!(
-                        "listener: relay of guest-{index:02}'s line to guest-{:02}: {error}",
-                        to.index
-                    )
-                }),
+        }
+    }
+    for (from, index, message) in &lines {
+        for (guest, mut to, mut traffic, state) in &mut guests {
+            let line = channels::relayed_chat(guest == *from, *index, message);
+            match state {
+                PeerState::Connected => {
+                    relay_one(&mut relay, &mut failures, guest, &to, &mut traffic, line);
+                }
+                PeerState::Connecting => to.held.push(line),
+                // Gone: nothing more is owed to it.
+                _ => {}
             }
         }
     }
@@ -141,6 +147,22 @@ fn host_relay(
         if let Some(position) = channels::read_position(bytes) {
             guest.position = Some(position);
         }
+    }
+}
+
+/// Sends one relayed line to `guest`, counting it, or recording why it could not be sent.
+fn relay_one(
+    relay: &mut ChannelWriter<ChatRelay>,
+    failures: &mut RelayFailures,
+    guest: Entity,
+    to: &Guest,
+    traffic: &mut Traffic,
+    line: Vec<u8>,
+) {
+    match relay.send(guest, line) {
+        Ok(()) => traffic.sent(Kind::Chat),
+        Err(error) => failures
+            .record(|| format!("listener: relay of a line to guest-{:02}: {error}", to.index)),
     }
 }
 
