@@ -80,6 +80,43 @@ impl<A: Copy> DatagramConditioner<A> {
         }
     }
 
+    /// The inbound decision for a caller that cannot lend itself to a closure: holds the
+    /// copies due later and returns whether the caller passes `bytes` on now.
+    pub(crate) fn admit_inbound(
+        &mut self,
+        now: Instant,
+        from: A,
+        bytes: &[u8],
+        stats: &mut ConditionerStats,
+    ) -> bool {
+        let Self { settings, rng, inbound, spare, .. } = self;
+        hold(&settings.inbound, rng, inbound, spare, &mut stats.inbound, now, from, bytes)
+    }
+
+    /// The outbound decision for a caller that cannot lend itself to a closure: holds the
+    /// copies due later and returns whether the caller sends `bytes` now.
+    pub(crate) fn admit_outbound(
+        &mut self,
+        now: Instant,
+        to: A,
+        bytes: &[u8],
+        stats: &mut ConditionerStats,
+    ) -> bool {
+        let Self { settings, rng, outbound, spare, .. } = self;
+        hold(&settings.outbound, rng, outbound, spare, &mut stats.outbound, now, to, bytes)
+    }
+
+    /// The earliest held inbound datagram due at `now`, taken out; give its buffer back with
+    /// [`recycle`](Self::recycle).
+    pub(crate) fn pop_inbound(&mut self, now: Instant) -> Option<(A, Vec<u8>)> {
+        self.inbound.pop_due(now)
+    }
+
+    /// Keeps `buffer` for a later copy.
+    pub(crate) fn recycle(&mut self, buffer: Vec<u8>) {
+        recycle(&mut self.spare, buffer);
+    }
+
     /// Hands every held inbound datagram due at `now` to `deliver`, earliest first.
     pub(crate) fn release_inbound(&mut self, now: Instant, mut deliver: impl FnMut(A, &mut [u8])) {
         while let Some((from, mut bytes)) = self.inbound.pop_due(now) {

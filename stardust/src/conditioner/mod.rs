@@ -25,13 +25,14 @@
 //! *app.world_mut().resource_mut::<NetworkConditioner>() = NetworkConditioner::OFF;
 //! ```
 //!
-//! **Where it acts.** On UDP, in each port's I/O: inbound conditions right after the socket
-//! receive, before the protocol engine sees the datagram; outbound conditions right after the
-//! engine produced a datagram, before the socket send. A datagram held back waits in a queue
-//! with its due time and is released by the first receive (inbound) or send (outbound) phase
-//! at or after that time, so the delay is rounded up to the App's frame. The listen port's
-//! handshake traffic is not conditioned on the listening side (a connecting App's conditioner
-//! covers its whole handshake), nor are the goodbye closes a dropped transport sends.
+//! **Where it acts.** On UDP, in each port's I/O (listen, peer and client ports): inbound
+//! conditions right after the socket receive, before the protocol engine or the handshake
+//! endpoint sees the datagram; outbound conditions right after they produced a datagram,
+//! before the socket send. A datagram held back waits in a queue with its due time and is
+//! released by the first receive (inbound) or send (outbound) phase at or after that time, so
+//! the delay is rounded up to the App's frame (the listen port's inbound, to its poll
+//! interval). Only the goodbye closes a dropped transport sends, and the stateless resets a
+//! peer port answers strangers with, bypass it.
 //!
 //! On the link, which is otherwise a reliable in-memory message pipe, a conditioned link
 //! carries datagrams instead: from the first frame either App on it has conditions set, both

@@ -133,8 +133,8 @@ pub struct UdpConfig {
     /// [`MAX_BUSY_POLL`](Self::MAX_BUSY_POLL). Default zero: each port is read once per
     /// frame.
     pub busy_poll: Duration,
-    /// Loss, latency, jitter and duplication applied to the datagrams of the peer and client
-    /// ports, for trying a game on a bad network (see [`NetworkConditioner`]). The
+    /// Loss, latency, jitter and duplication applied to the datagrams of every port (listen,
+    /// peer and client), for trying a game on a bad network (see [`NetworkConditioner`]). The
     /// [`UdpPlugin`](super::UdpPlugin) inserts it as the App's `NetworkConditioner` resource
     /// when set, and the transport follows that resource from then on. Default
     /// [`NetworkConditioner::OFF`]: nothing applied, nothing allocated.

@@ -14,6 +14,7 @@ mod bind_failure_is_reported_and_the_app_runs_on;
 mod busy_poll_stops_at_the_first_datagram;
 mod client_port_connects_to_its_only_peer;
 mod conditioner_changes_at_run_time_through_the_resource;
+mod conditioner_covers_the_listen_port;
 mod conditioner_is_off_by_default;
 mod conditioner_loses_the_configured_share_of_datagrams;
 mod dropped_listener_says_goodbye_three_times;

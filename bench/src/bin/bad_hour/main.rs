@@ -101,6 +101,8 @@ struct Outcome {
     peers: usize,
     connected: usize,
     connect_time: Duration,
+    /// The peers' mean RTT estimate at the end of sending.
+    rtt: Option<Duration>,
     /// Datagrams the conditioner dropped, of those it saw.
     dropped: (u64, u64),
 }
@@ -151,6 +153,7 @@ fn run_row(row: &Row, settings: &Settings) -> Result<Outcome, String> {
     peers.send_for(send_for);
     run_frames(&mut peers, send_for);
     listener.end_measure();
+    let rtt = peers.mean_rtt();
     let drain = Instant::now();
     while listener.delivered() < peers.sent() && drain.elapsed() < DRAIN_LIMIT {
         peers.frame();
@@ -167,16 +170,18 @@ fn run_row(row: &Row, settings: &Settings) -> Result<Outcome, String> {
         peers: settings.peers,
         connected,
         connect_time,
+        rtt,
         dropped,
     })
 }
 
-/// Runs the peers' frames for `length` (at most `length × HZ` frames and a second more).
+/// Runs the peers' frames until `length` has passed (at most twice the frames that take on
+/// time), so a late frame on a loaded machine does not stretch the window.
 fn run_frames(peers: &mut Peers, length: Duration) {
     let start = Instant::now();
-    let frames = (length.as_secs_f64() * HZ).ceil() as usize;
-    for _ in 0..frames {
-        if start.elapsed() > length + Duration::from_secs(1) {
+    let most = (length.as_secs_f64() * HZ * 2.0).ceil() as usize;
+    for _ in 0..most {
+        if start.elapsed() >= length {
             break;
         }
         peers.frame();
@@ -226,11 +231,12 @@ fn main() -> ExitCode {
             seen,
         );
         eprintln!(
-            "  ({}: {} of {} peers connected in {:.0} ms)",
+            "  ({}: {} of {} peers connected in {:.0} ms; mean RTT estimate {:.1} ms)",
             row.name,
             outcome.connected,
             outcome.peers,
-            outcome.connect_time.as_secs_f64() * 1e3
+            outcome.connect_time.as_secs_f64() * 1e3,
+            outcome.rtt.map_or(f64::NAN, |rtt| rtt.as_secs_f64() * 1e3),
         );
     }
     if all_intact {

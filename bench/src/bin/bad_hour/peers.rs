@@ -108,6 +108,18 @@ impl Peers {
             .count()
     }
 
+    /// The mean of the peers' smoothed RTT estimates (`None` before any estimate).
+    pub fn mean_rtt(&self) -> Option<Duration> {
+        let schedule = self.app.world().resource::<Schedule>();
+        let rtts: Vec<Duration> = schedule
+            .peers
+            .iter()
+            .filter_map(|&peer| self.app.world().get::<PeerStats>(peer)?.rtt)
+            .collect();
+        let count = u32::try_from(rtts.len()).ok().filter(|&n| n > 0)?;
+        Some(rtts.iter().sum::<Duration>() / count)
+    }
+
     /// Starts sending, for `length`.
     pub fn send_for(&mut self, length: Duration) {
         self.app.world_mut().resource_mut::<Schedule>().window = Some((Instant::now(), length));

@@ -65,7 +65,7 @@ pub struct UdpTransport {
     identity: Option<Identity>,
     /// The accept policy in force.
     gate: Gate,
-    /// The network conditions applied to the peer and client ports' datagrams.
+    /// The network conditions applied to every port's datagrams.
     conditioner: NetworkConditioner,
     /// The seed stream the next port conditioner draws from.
     next_stream: u64,
@@ -180,7 +180,7 @@ impl UdpTransport {
         }
     }
 
-    /// The network conditions the peer and client ports apply (see
+    /// The network conditions every port applies (see
     /// [`NetworkConditioner`]; change them through that resource).
     pub fn conditioner(&self) -> &NetworkConditioner {
         &self.conditioner
@@ -188,12 +188,16 @@ impl UdpTransport {
 
     /// Datagrams the ports' conditioners hold back now (delayed), both ways.
     pub fn conditioner_held(&self) -> usize {
-        self.ports().map(PortIo::conditioner_held).sum()
+        let listen = self.listener.as_ref().map_or(0, ListenPort::conditioner_held);
+        listen + self.ports().map(PortIo::conditioner_held).sum::<usize>()
     }
 
-    /// Applies `settings` to every peer and client port from now on, and to ports bound later.
+    /// Applies `settings` to every port from now on, and to ports bound later.
     pub(crate) fn set_conditioner(&mut self, settings: &NetworkConditioner) {
         self.conditioner = *settings;
+        if let Some(listener) = self.listener.as_mut() {
+            listener.condition(settings, &mut self.next_stream);
+        }
         let ports = self.peer_ports.as_mut_slice().iter_mut().chain(self.client_ports.iter_mut());
         for io in ports {
             io.condition(settings, &mut self.next_stream);
@@ -275,7 +279,7 @@ impl UdpTransport {
             Admission::Admit(ticket) => ticket,
             Admission::Refuse(code, data) => {
                 bevy::log::debug!("the accept policy refused a peer from {from}: {data}");
-                listener.reject(request, code, data);
+                listener.reject(now, request, code, data);
                 return Accepted::Refused;
             }
         };
@@ -287,7 +291,7 @@ impl UdpTransport {
                     SeatError::Full { max_peers } => json!({ "max_peers": max_peers }),
                     _ => Value::Null,
                 };
-                listener.reject(request, ReasonCode::FULL, data);
+                listener.reject(now, request, ReasonCode::FULL, data);
                 return Accepted::Refused;
             }
         };
@@ -308,10 +312,11 @@ impl UdpTransport {
         }
     }
 
-    /// Sends the listen port's queued replies.
-    pub(crate) fn flush_replies(&mut self) {
+    /// Sends the listen port's queued replies, and those its conditioner held that are due
+    /// at `now`.
+    pub(crate) fn flush_replies(&mut self, now: Instant) {
         if let Some(listener) = self.listener.as_mut() {
-            listener.flush();
+            listener.flush(now);
         }
     }
 
