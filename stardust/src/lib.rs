@@ -162,11 +162,6 @@ pub mod prelude;
 pub mod stats;
 pub mod udp;
 
-/// The README's example, compiled and run as a doctest so it cannot go stale.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-struct ReadmeExample;
-
 /// The sans-IO protocol engine and the wire-level channel types, re-exported from `stardust_proto`.
 pub mod proto {
     pub use stardust_proto::*;

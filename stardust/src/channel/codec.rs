@@ -6,8 +6,6 @@ use postcard::ser_flavors::Flavor;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::messages::SendError;
-
 /// How much a writer's arena grows by when it runs low: encodings are cut from shared
 /// chunks of this size, so sending small typed messages allocates about once per chunk
 /// rather than once per message. A chunk lives until the last message cut from it is
@@ -18,24 +16,20 @@ const ARENA_CHUNK: usize = 4096;
 /// Below this much free room the arena takes a new chunk before encoding.
 const ARENA_LOW: usize = 256;
 
-/// Why a value was not encoded.
+/// Why a value was not encoded (the writer turns it into a
+/// [`SendError`](crate::messages::SendError) naming the channel).
+#[doc(hidden)]
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum EncodeFailure {
+pub enum EncodeFailure {
     /// The encoding is `size` bytes, more than the channel's `max_size`.
-    TooLarge { size: usize, max_size: u32 },
+    TooLarge {
+        /// The encoding's size in bytes.
+        size: usize,
+        /// The channel's limit in bytes.
+        max_size: u32,
+    },
     /// The value's `Serialize` impl failed, or used what postcard cannot encode.
     Serde(String),
-}
-
-impl EncodeFailure {
-    pub(crate) fn into_send_error(self, channel: &'static str) -> SendError {
-        match self {
-            EncodeFailure::TooLarge { size, max_size } => {
-                SendError::TooLarge { channel, size, max_size }
-            }
-            EncodeFailure::Serde(reason) => SendError::Encode { channel, reason },
-        }
-    }
 }
 
 /// Where a writer's typed messages are encoded: a scratch buffer that postcard writes into

@@ -5,8 +5,7 @@ use bytes::Bytes;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::codec::{self, Encoder};
-use crate::messages::SendError;
+use super::codec::{self, EncodeFailure, Encoder};
 
 /// The message type of a channel declared without `message = …`: its messages are bytes,
 /// sent as anything `Into<Bytes>` and read as `&Bytes`.
@@ -43,14 +42,9 @@ pub trait ChannelMessage: sealed::Sealed + Send + Sync + 'static {
     #[doc(hidden)]
     fn read(payload: &Bytes) -> Option<Self::Read<'_>>;
 
-    /// The payload's encoding for `channel`, cut from `encoder`; refused above `max_size`.
+    /// The payload's encoding, cut from `encoder`; refused above `max_size`.
     #[doc(hidden)]
-    fn encode(
-        &self,
-        channel: &'static str,
-        max_size: u32,
-        encoder: &mut Encoder,
-    ) -> Result<Bytes, SendError>;
+    fn encode(&self, max_size: u32, encoder: &mut Encoder) -> Result<Bytes, EncodeFailure>;
 
     /// Run on every received payload at dispatch: `false` drops it as undecodable. `None`
     /// for byte channels, which accept any payload.
@@ -65,7 +59,7 @@ impl ChannelMessage for Raw {
         Some(payload)
     }
 
-    fn encode(&self, _: &'static str, _: u32, _: &mut Encoder) -> Result<Bytes, SendError> {
+    fn encode(&self, _: u32, _: &mut Encoder) -> Result<Bytes, EncodeFailure> {
         match *self {}
     }
 
@@ -79,13 +73,8 @@ impl<M: Serialize + DeserializeOwned + Send + Sync + 'static> ChannelMessage for
         codec::decode(payload)
     }
 
-    fn encode(
-        &self,
-        channel: &'static str,
-        max_size: u32,
-        encoder: &mut Encoder,
-    ) -> Result<Bytes, SendError> {
-        codec::encode(self, encoder, max_size).map_err(|failure| failure.into_send_error(channel))
+    fn encode(&self, max_size: u32, encoder: &mut Encoder) -> Result<Bytes, EncodeFailure> {
+        codec::encode(self, encoder, max_size)
     }
 
     const CHECK: Option<fn(&[u8]) -> bool> = Some(codec::decodes::<M>);

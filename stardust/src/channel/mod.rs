@@ -7,7 +7,7 @@ mod protocol_hash;
 mod registry;
 
 #[doc(hidden)]
-pub use codec::Encoder;
+pub use codec::{EncodeFailure, Encoder};
 #[doc(hidden)]
 pub use message::Outgoing;
 pub use message::{ChannelMessage, IntoMessage, Raw};

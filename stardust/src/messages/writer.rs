@@ -11,7 +11,9 @@ use bevy::ecs::world::{DeferredWorld, FromWorld, World};
 use bytes::Bytes;
 
 use super::SendError;
-use crate::channel::{Channel, ChannelId, ChannelMessage, Encoder, IntoMessage, Outgoing};
+use crate::channel::{
+    Channel, ChannelId, ChannelMessage, EncodeFailure, Encoder, IntoMessage, Outgoing,
+};
 use crate::peer::{Peer, PeerState};
 
 /// Every message sent this frame and not yet flushed: per registered channel, its
@@ -252,9 +254,16 @@ impl<C: Channel> ChannelWriter<'_, '_, C> {
     ) -> Result<Bytes, SendError> {
         match message.into_message() {
             Outgoing::Bytes(payload) => checked_size::<C>(payload),
-            Outgoing::Value(value) => {
-                value.encode(type_name::<C>(), C::CONFIG.max_size, &mut self.buffer.encoder)
-            }
+            Outgoing::Value(value) => value
+                .encode(C::CONFIG.max_size, &mut self.buffer.encoder)
+                .map_err(|failure| match failure {
+                    EncodeFailure::TooLarge { size, max_size } => {
+                        SendError::TooLarge { channel: type_name::<C>(), size, max_size }
+                    }
+                    EncodeFailure::Serde(reason) => {
+                        SendError::Encode { channel: type_name::<C>(), reason }
+                    }
+                }),
         }
     }
 
