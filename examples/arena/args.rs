@@ -13,13 +13,15 @@ usage: cargo run --release --example arena -- [OPTIONS]
 
 With no options, runs a listener (4 peer ports) and 12 bots in one process over UDP on
 127.0.0.1 for 5 s, every connection encrypted and the listener's key pinned, prints the
-protocol hash, a per-peer table and the port distribution, and exits 0 only if every
-reliable message arrived.
+channel table and protocol hash, a per-peer table and the port distribution, and exits 0
+only if every reliable message arrived (own echoes, event acks, and every line relayed
+from every other bot) and no connection was lost. A bot that loses its connection prints
+the reason at once and stops.
 
 options:
   --listen ADDR   run only the listener on ADDR (e.g. 127.0.0.1:7777; peer ports are the
                   next --ports ports, or OS-chosen if ADDR's port is 0); prints its public
-                  key; runs until Ctrl-C or --seconds
+                  key; runs until Ctrl-C or --seconds, then closes every connection
   --identity FILE the listener's key pair: loaded from FILE, or made and saved there (without
                   it, a new key at every start)
   --connect ADDR  run only the bots, connecting to the listener at ADDR

@@ -4,13 +4,14 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use bevy::app::TerminalCtrlCHandlerPlugin;
 use bevy::prelude::*;
 use stardust::prelude::*;
 
 use crate::bot::{self, Bot};
 use crate::channels;
 use crate::describe::describe;
-use crate::host::{self, RelayFailures};
+use crate::host::{self, Guest, RelayFailures};
 use crate::phase::{Clock, Phase};
 use crate::report;
 use crate::traffic::Traffic;
@@ -157,15 +158,16 @@ pub fn build_app(options: &Options) -> Result<App, String> {
         );
     }
     app.init_resource::<Phase>().init_resource::<Clock>().init_resource::<Departures>();
-    app.add_systems(Update, record_departures);
+    // Where bots run, a lost connection is news (a listener alone announces its guests).
+    let bots = (bot::bot_send, bot::bot_receive, record_departures);
     match options.mode {
         Mode::Local => {
             host::add_host(&mut app, false);
-            app.add_systems(Update, (bot::bot_send, bot::bot_receive));
+            app.add_systems(Update, bots);
         }
         Mode::Listen(_) => host::add_host(&mut app, true),
         Mode::Connect(_) => {
-            app.add_systems(Update, (bot::bot_send, bot::bot_receive));
+            app.add_systems(Update, bots);
         }
     }
     Ok(app)
@@ -226,9 +228,13 @@ fn frame(app: &mut App, clock: Duration) {
     std::thread::sleep(FRAME.saturating_sub(started.elapsed()));
 }
 
-/// Runs the listener only, printing joins and leaves, for `seconds` or forever.
+/// Runs the listener only, printing joins and leaves, for `seconds` or until Ctrl-C; then
+/// prints its table and closes every connection with a reason.
 pub fn run_listener(options: &Options) -> Result<Outcome, String> {
     let mut app = build_app(options)?;
+    // Ctrl-C ends the run gracefully (Bevy's own handler, no extra dependency), so the
+    // guests are told why their connection ends.
+    app.add_plugins(TerminalCtrlCHandlerPlugin);
     print!("{}", banner(&app));
     let transport = app.world().resource::<UdpTransport>();
     let ports: Vec<String> = transport.peer_ports().map(|p| p.to_string()).collect();
@@ -241,14 +247,19 @@ pub fn run_listener(options: &Options) -> Result<Outcome, String> {
     );
     let start = Instant::now();
     let limit = options.seconds.map(Duration::from_secs_f64);
-    while limit.is_none_or(|limit| start.elapsed() < limit) {
+    while limit.is_none_or(|limit| start.elapsed() < limit) && app.should_exit().is_none() {
         frame(&mut app, start.elapsed());
+    }
+    if app.should_exit().is_some() {
+        println!("Ctrl-C: closing every connection (press Ctrl-C again to stop at once)");
     }
     let world = app.world_mut();
     print!("{}", report::guest_table(world));
     let loads = report::port_loads(world);
     println!("{}", report::port_distribution(&loads));
     let problems = world.resource::<RelayFailures>().problems();
+    // The bots learn at once that the listener is going, with a reason they print.
+    close_all::<Guest>(&mut app, start, "the arena listener stopped");
     Ok(Outcome { port_loads: loads, problems, ..Outcome::default() })
 }
 
@@ -308,7 +319,7 @@ pub fn run_bots(options: &Options) -> Result<Outcome, String> {
     }
     outcome.reliable_received = report::reliable_received(world);
     outcome.problems.extend(problems(&mut app, local));
-    close_all(&mut app, start);
+    close_all::<Bot>(&mut app, start, "arena over");
     Ok(outcome)
 }
 
@@ -415,18 +426,19 @@ fn problems(app: &mut App, local: bool) -> Vec<String> {
     problems
 }
 
-/// Closes every bot's connection and runs frames until the closes went out.
-fn close_all(app: &mut App, start: Instant) {
-    let mut query = app.world_mut().query_filtered::<Entity, With<Bot>>();
-    let bots: Vec<Entity> = query.iter(app.world()).collect();
-    for bot in bots {
-        if let Some(mut state) = app.world_mut().get_mut::<PeerState>(bot) {
-            state.close("arena over");
+/// Closes the connection of every peer marked `M` with `reason` and runs frames until the
+/// closes went out (at most [`CLOSE_LIMIT`]).
+fn close_all<M: Component>(app: &mut App, start: Instant, reason: &str) {
+    let mut query = app.world_mut().query_filtered::<Entity, With<M>>();
+    let peers: Vec<Entity> = query.iter(app.world()).collect();
+    for peer in peers {
+        if let Some(mut state) = app.world_mut().get_mut::<PeerState>(peer) {
+            state.close(reason.to_string());
         }
     }
     let closing = Instant::now();
     while closing.elapsed() < CLOSE_LIMIT {
-        let mut query = app.world_mut().query_filtered::<(), With<Bot>>();
+        let mut query = app.world_mut().query_filtered::<(), With<M>>();
         if query.iter(app.world()).next().is_none() {
             break;
         }
