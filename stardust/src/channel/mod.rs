@@ -3,10 +3,12 @@
 
 mod protocol_hash;
 mod registry;
+mod runtime;
 
 pub(crate) use protocol_hash::ProtocolValues;
 pub use protocol_hash::{ProtocolHash, ProtocolHasher};
 pub use registry::{ChannelEntry, ChannelRegistry};
+pub use runtime::{InvalidConfig, RUNTIME_CHANNEL_LABEL, RuntimeChannelError, validate_config};
 pub use stardust_derive::Channel;
 pub use stardust_proto::{
     ChannelConfig, ChannelId, Ordering, Reliability, WireChannelIdError, channel_id_hash,

@@ -21,4 +21,8 @@ mod protocol_hash_changes_with_any_field;
 mod protocol_hash_is_order_independent;
 mod registry_collision_names_both_types;
 mod registry_lookup_by_id_and_type;
+mod runtime_channel_collisions_are_caught;
+mod runtime_channel_protocol_hash;
+mod runtime_channel_send_and_receive_by_id;
+mod runtime_channel_unknown_id_errors;
 mod writers_never_conflict;
