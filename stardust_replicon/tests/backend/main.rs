@@ -9,3 +9,4 @@ mod replication_reaches_two_clients_over_link;
 mod replication_reaches_two_clients_over_udp;
 mod states_follow_the_connection;
 mod stats_are_filled;
+mod unreliable_max_size_fits_one_datagram;
