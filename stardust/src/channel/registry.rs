@@ -18,6 +18,9 @@ pub struct ChannelEntry {
     /// The Rust type that declared the channel, for diagnostics; for a channel added at
     /// runtime, its name (or `runtime channel` when it was added by id).
     pub type_name: &'static str,
+    /// The channel's message type as written in `message = …` ([`Channel::MESSAGE_TYPE`]);
+    /// `None` for byte channels (every runtime channel is one).
+    pub message: Option<&'static str>,
     /// `None` for a channel added at runtime (see [`super::runtime`]).
     type_id: Option<TypeId>,
 }
@@ -63,6 +66,7 @@ impl ChannelRegistry {
             id: C::ID,
             config: C::CONFIG,
             type_name: type_name::<C>(),
+            message: C::MESSAGE_TYPE,
             type_id: Some(type_id),
         };
         self.by_id.insert(C::ID, entry);
@@ -80,7 +84,13 @@ impl ChannelRegistry {
     ) -> Result<bool, &ChannelEntry> {
         let existing = match self.by_id.entry(id) {
             Entry::Vacant(vacant) => {
-                vacant.insert(ChannelEntry { id, config, type_name: name, type_id: None });
+                vacant.insert(ChannelEntry {
+                    id,
+                    config,
+                    type_name: name,
+                    message: None,
+                    type_id: None,
+                });
                 return Ok(true);
             }
             Entry::Occupied(occupied) => occupied.into_mut(),

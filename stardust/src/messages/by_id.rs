@@ -21,7 +21,7 @@ use crate::stats::RuntimeStats;
 pub(crate) fn install_channel_by_id(app: &mut App, id: ChannelId, max_size: u32) {
     app.init_resource::<RuntimeStats>();
     let world = app.world_mut();
-    world.get_resource_or_init::<IncomingMessages>().add(id, max_size);
+    world.get_resource_or_init::<IncomingMessages>().add(id, max_size, None);
     world.get_resource_or_init::<OutgoingMessages>().add(id);
 }
 
@@ -97,6 +97,9 @@ impl SystemBuffer for WriterByIdBuffer {
 /// other messages of this system on the same channel; a refused message is not queued;
 /// systems using writers (by id or typed) never conflict with each other, since each holds
 /// a private buffer and only reads the registry and peer states.
+///
+/// On a channel with a message type (`#[channel(message = …)]`) the bytes must be that
+/// type's encoding: the receiver drops and counts anything that does not decode.
 #[derive(SystemParam)]
 pub struct ChannelWriterById<'w, 's> {
     registry: Res<'w, ChannelRegistry>,

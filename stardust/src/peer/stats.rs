@@ -1,8 +1,11 @@
 //! Per-peer connection statistics.
 
 use core::time::Duration;
+use std::collections::BTreeMap;
 
 use bevy::ecs::component::Component;
+
+use crate::channel::ChannelId;
 
 /// Counters and estimates for one peer, kept on the peer entity.
 ///
@@ -27,4 +30,19 @@ pub struct PeerStats {
     pub dropped_unknown_channel: u64,
     /// Incoming messages dropped because they exceed their channel's `max_size`.
     pub dropped_oversize: u64,
+    /// Incoming messages on typed channels dropped because they are not exactly one
+    /// encoding of the channel's message type, by channel (only channels that dropped one
+    /// appear). Each drop is also logged at debug level.
+    pub dropped_undecodable: BTreeMap<ChannelId, u64>,
+}
+
+impl PeerStats {
+    /// How many messages from this peer on typed channels did not decode, over every channel.
+    pub fn dropped_undecodable_total(&self) -> u64 {
+        self.dropped_undecodable.values().sum()
+    }
+
+    pub(crate) fn count_undecodable(&mut self, channel: ChannelId) {
+        *self.dropped_undecodable.entry(channel).or_default() += 1;
+    }
 }

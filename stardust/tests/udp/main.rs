@@ -40,5 +40,6 @@ mod socket_steady_state_does_not_allocate;
 mod spoofed_close_does_nothing;
 mod stateless_reset_ends_a_forgotten_connection;
 mod stats_and_diagnostics_fill_after_traffic;
+mod typed_messages_cross_udp_on_every_delivery_kind;
 mod unvalidated_requests_create_nothing;
 mod vanished_peer_times_out;
