@@ -4,7 +4,8 @@
 //! - **Server**: an App whose UDP transport has a listen port
 //!   ([`UdpTransport::listen_addr`] is `Some`), or that holds the [`ServerRole`] resource, runs
 //!   replicon's server: [`ServerState::Running`](bevy_replicon::prelude::ServerState) for as
-//!   long as that holds, `Stopped` otherwise.
+//!   long as that holds, `Stopped` otherwise. (When it stops, replicon despawns its connected
+//!   clients, which are Stardust peer entities: their remote sides see the transport close.)
 //! - **Client**: an App with a [`ServerPeer`] (any outgoing UDP connection gets one) is
 //!   replicon's client of it: [`ClientState`](bevy_replicon::prelude::ClientState) follows that
 //!   peer's [`PeerState`](stardust::peer::PeerState) (`Connecting`, `Connected`, and
