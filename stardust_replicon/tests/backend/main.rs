@@ -5,6 +5,7 @@ mod support;
 
 mod client_events_reach_the_server;
 mod disconnect_request_flushes_then_disconnects;
+mod messages_from_non_clients_are_counted_not_delivered;
 mod replication_reaches_two_clients_over_link;
 mod replication_reaches_two_clients_over_udp;
 mod states_follow_the_connection;
