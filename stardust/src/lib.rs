@@ -146,12 +146,14 @@
 //! | [`messages`] | typed queues: [`ChannelWriter`](messages::ChannelWriter), [`ChannelReader`](messages::ChannelReader), dispatch and flush |
 //! | [`peer`] | peers as entities: state, lifecycle messages, stats, inbox and outbox |
 //! | [`link`] | the in-memory transport between two Apps |
+//! | [`conditioner`] | loss, latency, jitter and duplication a game can switch on, for either transport |
 //! | [`udp`] | the UDP transport; its module docs map its folders (port allocation, per-port I/O, the listen port, the Bevy systems) |
 //! | [`proto`] | the sans-IO engine (`stardust_proto`): wire format, reliability, handshake |
 
 #![warn(missing_docs)]
 
 pub mod channel;
+pub mod conditioner;
 pub mod link;
 pub mod messages;
 pub mod peer;

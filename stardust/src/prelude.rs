@@ -4,6 +4,7 @@ pub use crate::channel::{
     Channel, ChannelConfig, ChannelId, ChannelRegistry, Ordering, ProtocolHash, Reliability,
     RuntimeChannelError,
 };
+pub use crate::conditioner::{Conditions, NetworkConditioner};
 pub use crate::link::{Link, LinkPlugin};
 pub use crate::messages::{
     ChannelReader, ChannelReaderById, ChannelWriter, ChannelWriterById, SendError,

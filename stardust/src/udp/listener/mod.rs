@@ -18,6 +18,7 @@ use stardust_proto::{
 };
 
 use super::socket::{self, PortSocket, RecvBatch, SendBatch, Sender, UdpPortStats};
+use crate::conditioner::{DatagramConditioner, NetworkConditioner};
 
 /// Receive batches taken per frame at most, so a flood of requests cannot hold a frame.
 const MAX_RECV_BATCHES: usize = 16;
@@ -41,6 +42,8 @@ pub(crate) struct ListenPort {
     identity: Option<StaticKeypair>,
     /// Where each new endpoint's randomness comes from.
     entropy: SeededEntropy,
+    /// The network conditioner of the listen port, while one is on or holds datagrams.
+    conditioner: Option<Box<DatagramConditioner<SocketAddr>>>,
 }
 
 impl ListenPort {
@@ -66,7 +69,27 @@ impl ListenPort {
             last_poll: None,
             identity,
             entropy,
+            conditioner: None,
         }
+    }
+
+    /// Applies `settings` to the handshakes from now on, as
+    /// [`PortIo::condition`](super::port_io::PortIo::condition) does to a peer port.
+    pub(crate) fn condition(&mut self, settings: &NetworkConditioner, next_stream: &mut u64) {
+        match self.conditioner.as_deref_mut() {
+            Some(conditioner) => conditioner.set(settings),
+            None if settings.is_active() => {
+                let conditioner = DatagramConditioner::new(settings, *next_stream);
+                *next_stream += 1;
+                self.conditioner = Some(Box::new(conditioner));
+            }
+            None => {}
+        }
+    }
+
+    /// Datagrams the conditioner holds back now, both ways.
+    pub(crate) fn conditioner_held(&self) -> usize {
+        self.conditioner.as_deref().map_or(0, DatagramConditioner::held)
     }
 
     /// The listener's static public key; `None` when insecure.
@@ -131,24 +154,42 @@ impl ListenPort {
                 .is_none_or(|last| now.saturating_duration_since(last) >= self.poll_interval)
     }
 
-    /// When [`due`](Self::due): reads the waiting handshakes, answers what the endpoint
-    /// answers alone, and keeps the valid requests for [`next_request`](Self::next_request).
+    /// When [`due`](Self::due): reads the waiting handshakes (through the conditioner's
+    /// inbound conditions when one is on, then those it held that are now due), answers what
+    /// the endpoint answers alone, and keeps the valid requests for
+    /// [`next_request`](Self::next_request).
     pub(crate) fn receive(&mut self, now: Instant) {
         if !self.due(now) {
             return;
         }
         self.last_poll = Some(now);
-        let Self { socket, recv, send, reply, endpoint, requests, stats, .. } = self;
+        let Self { socket, recv, send, reply, endpoint, requests, stats, conditioner, .. } = self;
         let Some(endpoint) = endpoint.as_mut() else { return };
         let sock: &PortSocket = socket;
+        let mut handshakes = Handshakes { socket: sock, send, reply, endpoint, requests };
         socket::receive(sock, recv, stats, MAX_RECV_BATCHES, |from, bytes, stats| {
-            match endpoint.handle(now, from, bytes, reply) {
-                Handled::Reply => Sender::new(sock, send, stats).push(from, reply),
-                Handled::Request(request) => requests.push_back(request),
-                Handled::Dropped(_) => {}
+            let at_once = match conditioner.as_deref_mut() {
+                None => true,
+                Some(held) => {
+                    let mut counts = stats.conditioner;
+                    let at_once = held.admit_inbound(now, from, bytes, &mut counts);
+                    stats.conditioner = counts;
+                    at_once
+                }
+            };
+            if at_once {
+                handshakes.handle(now, from, bytes, stats, conditioner.as_deref_mut());
             }
         });
-        Sender::new(sock, send, stats).flush();
+        for _ in 0..MAX_RELEASED {
+            let Some(held) = conditioner.as_deref_mut() else { break };
+            let Some((from, bytes)) = held.pop_inbound(now) else { break };
+            handshakes.handle(now, from, &bytes, stats, conditioner.as_deref_mut());
+            if let Some(held) = conditioner.as_deref_mut() {
+                held.recycle(bytes);
+            }
+        }
+        Sender::new(sock, handshakes.send, stats).flush();
     }
 
     /// The next valid request waiting for the accept pass, oldest first.
@@ -168,16 +209,29 @@ impl ListenPort {
         let endpoint = self.endpoint.as_mut()?;
         let from = request.from();
         let accepted = endpoint.accept(now, request, port, &mut self.reply);
-        Sender::new(&self.socket, &mut self.send, &mut self.stats).push(from, &self.reply);
+        self.send_reply(now, from);
         Some(accepted)
     }
 
-    /// Refuses `request` with `code` and `data`, queueing the reject for its sender.
-    pub(crate) fn reject(&mut self, request: ConnectRequest, code: ReasonCode, data: Value) {
+    /// Refuses `request` with `code` and `data` at `now`, queueing the reject for its sender.
+    pub(crate) fn reject(
+        &mut self,
+        now: Instant,
+        request: ConnectRequest,
+        code: ReasonCode,
+        data: Value,
+    ) {
         let Some(endpoint) = self.endpoint.as_mut() else { return };
         let from = request.from();
         endpoint.reject(request, code, data, &mut self.reply);
-        Sender::new(&self.socket, &mut self.send, &mut self.stats).push(from, &self.reply);
+        self.send_reply(now, from);
+    }
+
+    /// Queues the reply in `self.reply` for `to`, through the conditioner's outbound
+    /// conditions when one is on.
+    fn send_reply(&mut self, now: Instant, to: SocketAddr) {
+        let mut sender = Sender::new(&self.socket, &mut self.send, &mut self.stats);
+        send_conditioned(&mut sender, self.conditioner.as_deref_mut(), now, to, &self.reply);
     }
 
     /// Forgets the peer recorded as `record` (it left), freeing its place in the endpoint.
@@ -195,8 +249,73 @@ impl ListenPort {
         }
     }
 
-    /// Sends whatever replies are queued.
-    pub(crate) fn flush(&mut self) {
-        Sender::new(&self.socket, &mut self.send, &mut self.stats).flush();
+    /// Sends whatever replies are queued, and those the conditioner held that are due at
+    /// `now`.
+    pub(crate) fn flush(&mut self, now: Instant) {
+        let mut sender = Sender::new(&self.socket, &mut self.send, &mut self.stats);
+        if let Some(held) = self.conditioner.as_deref_mut() {
+            held.release_outbound(now, |to, bytes| sender.push(to, bytes));
+        }
+        sender.flush();
+        if self.conditioner.as_deref().is_some_and(DatagramConditioner::is_idle) {
+            self.conditioner = None;
+        }
+    }
+}
+
+/// Held handshakes released per read at most: their number is bounded by what was read
+/// before, this only bounds the loop.
+const MAX_RELEASED: usize = 1 << 16;
+
+/// What answering a handshake needs, borrowed from the port for one read.
+struct Handshakes<'a> {
+    socket: &'a PortSocket,
+    send: &'a mut SendBatch,
+    reply: &'a mut Vec<u8>,
+    endpoint: &'a mut Endpoint,
+    requests: &'a mut VecDeque<ConnectRequest>,
+}
+
+impl Handshakes<'_> {
+    /// Hands `bytes` from `from` to the endpoint: its reply goes out (through `conditioner`
+    /// when one is on), a valid request waits for the accept pass.
+    fn handle(
+        &mut self,
+        now: Instant,
+        from: SocketAddr,
+        bytes: &[u8],
+        stats: &mut UdpPortStats,
+        conditioner: Option<&mut DatagramConditioner<SocketAddr>>,
+    ) {
+        match self.endpoint.handle(now, from, bytes, self.reply) {
+            Handled::Reply => {
+                let mut sender = Sender::new(self.socket, self.send, stats);
+                send_conditioned(&mut sender, conditioner, now, from, self.reply);
+            }
+            Handled::Request(request) => self.requests.push_back(request),
+            Handled::Dropped(_) => {}
+        }
+    }
+}
+
+/// Queues `bytes` for `to` on `sender`, or lets `conditioner` drop or hold it.
+fn send_conditioned(
+    sender: &mut Sender<'_>,
+    conditioner: Option<&mut DatagramConditioner<SocketAddr>>,
+    now: Instant,
+    to: SocketAddr,
+    bytes: &[u8],
+) {
+    let at_once = match conditioner {
+        None => true,
+        Some(held) => sender.with_stats(|stats| {
+            let mut counts = stats.conditioner;
+            let at_once = held.admit_outbound(now, to, bytes, &mut counts);
+            stats.conditioner = counts;
+            at_once
+        }),
+    };
+    if at_once {
+        sender.push(to, bytes);
     }
 }

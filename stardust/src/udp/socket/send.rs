@@ -68,6 +68,11 @@ impl<'a> Sender<'a> {
         }
     }
 
+    /// Runs `f` on the counters this sender counts into.
+    pub(crate) fn with_stats<R>(&mut self, f: impl FnOnce(&mut UdpPortStats) -> R) -> R {
+        f(self.stats)
+    }
+
     /// Drops what the OS would not take (the batch is empty afterwards), counting it: for a
     /// batch lent to several ports in turn, which must be empty for the next one.
     pub(crate) fn discard_unsent(&mut self) {

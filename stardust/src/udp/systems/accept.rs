@@ -50,5 +50,5 @@ pub(super) fn accept_requests(
             Accepted::Refused => commands.entity(entity).despawn(),
         }
     }
-    transport.flush_replies();
+    transport.flush_replies(now);
 }

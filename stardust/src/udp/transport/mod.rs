@@ -27,6 +27,7 @@ use super::ports::{ClientPorts, OpenError, PeerPorts, PortTable, SeatError};
 use super::security::{Admission, ConnectAttempt, Gate, Identity, UdpSecurity};
 use super::socket::UdpPortStats;
 use crate::channel::ChannelRegistry;
+use crate::conditioner::NetworkConditioner;
 
 /// Which role a bound port plays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -64,6 +65,10 @@ pub struct UdpTransport {
     identity: Option<Identity>,
     /// The accept policy in force.
     gate: Gate,
+    /// The network conditions applied to every port's datagrams.
+    conditioner: NetworkConditioner,
+    /// The seed stream the next port conditioner draws from.
+    next_stream: u64,
 }
 
 /// Why an outgoing connection could not start; the peer is disconnected with
@@ -175,6 +180,30 @@ impl UdpTransport {
         }
     }
 
+    /// The network conditions every port applies (see
+    /// [`NetworkConditioner`]; change them through that resource).
+    pub fn conditioner(&self) -> &NetworkConditioner {
+        &self.conditioner
+    }
+
+    /// Datagrams the ports' conditioners hold back now (delayed), both ways.
+    pub fn conditioner_held(&self) -> usize {
+        let listen = self.listener.as_ref().map_or(0, ListenPort::conditioner_held);
+        listen + self.ports().map(PortIo::conditioner_held).sum::<usize>()
+    }
+
+    /// Applies `settings` to every port from now on, and to ports bound later.
+    pub(crate) fn set_conditioner(&mut self, settings: &NetworkConditioner) {
+        self.conditioner = *settings;
+        if let Some(listener) = self.listener.as_mut() {
+            listener.condition(settings, &mut self.next_stream);
+        }
+        let ports = self.peer_ports.as_mut_slice().iter_mut().chain(self.client_ports.iter_mut());
+        for io in ports {
+            io.condition(settings, &mut self.next_stream);
+        }
+    }
+
     /// Every peer and client port.
     fn ports(&self) -> impl Iterator<Item = &PortIo> + '_ {
         self.peer_ports.iter().chain(self.client_ports.iter())
@@ -250,7 +279,7 @@ impl UdpTransport {
             Admission::Admit(ticket) => ticket,
             Admission::Refuse(code, data) => {
                 bevy::log::debug!("the accept policy refused a peer from {from}: {data}");
-                listener.reject(request, code, data);
+                listener.reject(now, request, code, data);
                 return Accepted::Refused;
             }
         };
@@ -262,7 +291,7 @@ impl UdpTransport {
                     SeatError::Full { max_peers } => json!({ "max_peers": max_peers }),
                     _ => Value::Null,
                 };
-                listener.reject(request, ReasonCode::FULL, data);
+                listener.reject(now, request, ReasonCode::FULL, data);
                 return Accepted::Refused;
             }
         };
@@ -283,10 +312,11 @@ impl UdpTransport {
         }
     }
 
-    /// Sends the listen port's queued replies.
-    pub(crate) fn flush_replies(&mut self) {
+    /// Sends the listen port's queued replies, and those its conditioner held that are due
+    /// at `now`.
+    pub(crate) fn flush_replies(&mut self, now: Instant) {
         if let Some(listener) = self.listener.as_mut() {
-            listener.flush();
+            listener.flush(now);
         }
     }
 
@@ -301,7 +331,13 @@ impl UdpTransport {
         now: Instant,
     ) -> Result<u16, ConnectError> {
         let conn = self.engines.connect(now, options).ok_or(ConnectError::NoChannels)?;
-        Ok(self.client_ports.open(PeerSlot::new(entity, listen, Some(listen), conn))?)
+        let port = self.client_ports.open(PeerSlot::new(entity, listen, Some(listen), conn))?;
+        if self.conditioner.is_active()
+            && let Some(io) = self.client_ports.iter_mut().find(|io| io.port() == port)
+        {
+            io.condition(&self.conditioner, &mut self.next_stream);
+        }
+        Ok(port)
     }
 
     /// Every peer's slot, peer ports first, for the serial passes.
