@@ -35,9 +35,13 @@
 use bevy::app::{App, Plugin, PostUpdate, PreUpdate};
 use bevy::ecs::schedule::{IntoScheduleConfigs, SystemSet};
 
-use crate::channel::{Channel, ChannelRegistry, ProtocolHash, ProtocolValues};
+use crate::channel::{
+    Channel, ChannelConfig, ChannelId, ChannelRegistry, ProtocolHash, ProtocolValues,
+    RuntimeChannelError,
+};
 use crate::messages::{
     IncomingMessages, OutgoingMessages, Routing, flush_outgoing, install_channel,
+    install_channel_by_id,
 };
 use crate::peer::{Lifecycle, PeerConnected, PeerDisconnected};
 use crate::stats::RuntimeStats;
@@ -138,6 +142,102 @@ impl ChannelAppExt for App {
         world.get_resource_or_init::<ProtocolValues>().insert(key, value.as_ref());
         refresh_protocol_hash(self);
         self
+    }
+}
+
+/// Adds channels at runtime, by id or by name, without a derived type: for transports and integrations
+/// that number their channels while the App is built. Send and read them with
+/// [`ChannelWriterById`](crate::messages::ChannelWriterById) and
+/// [`ChannelReaderById`](crate::messages::ChannelReaderById).
+///
+/// A runtime channel is registered, hashed and queued exactly like a derived channel with the
+/// same id and config: the [`ProtocolHash`] of an App that adds channel `0x00BEEF` at runtime
+/// equals that of an App deriving a channel with `id = 0x00BEEF` and the same config. Like
+/// [`add_channel`](ChannelAppExt::add_channel), these may be called before or after
+/// [`StardustPlugin`] is added, and adding the same runtime channel twice does nothing.
+pub trait RuntimeChannelAppExt {
+    /// Adds the byte channel `id` with `config`.
+    ///
+    /// # Panics
+    /// If `config` is invalid or another channel (derived or runtime) has `id`; the message
+    /// names both channels and the fix. Use
+    /// [`try_add_channel_by_id`](Self::try_add_channel_by_id) to get the error instead.
+    fn add_channel_by_id(&mut self, id: ChannelId, config: ChannelConfig) -> &mut Self;
+
+    /// Adds the byte channel named `name`, with the id `#[channel(name = "…")]` gives a
+    /// derived channel: [`ChannelId::from_name(name)`](ChannelId::from_name).
+    ///
+    /// # Panics
+    /// As [`add_channel_by_id`](Self::add_channel_by_id).
+    fn add_channel_by_name(&mut self, name: &'static str, config: ChannelConfig) -> &mut Self;
+
+    /// Adds the byte channel `id` with `config`, or says why it cannot; nothing changes on
+    /// error.
+    ///
+    /// # Errors
+    /// [`RuntimeChannelError::InvalidConfig`] or [`RuntimeChannelError::Collision`].
+    fn try_add_channel_by_id(
+        &mut self,
+        id: ChannelId,
+        config: ChannelConfig,
+    ) -> Result<&mut Self, RuntimeChannelError>;
+
+    /// Adds the byte channel named `name` (see
+    /// [`add_channel_by_name`](Self::add_channel_by_name)) and returns its id, or says why it
+    /// cannot; nothing changes on error.
+    ///
+    /// # Errors
+    /// As [`try_add_channel_by_id`](Self::try_add_channel_by_id).
+    fn try_add_channel_by_name(
+        &mut self,
+        name: &'static str,
+        config: ChannelConfig,
+    ) -> Result<ChannelId, RuntimeChannelError>;
+}
+
+impl RuntimeChannelAppExt for App {
+    fn add_channel_by_id(&mut self, id: ChannelId, config: ChannelConfig) -> &mut Self {
+        if let Err(error) = self.try_add_channel_by_id(id, config) {
+            panic!("{error}");
+        }
+        self
+    }
+
+    fn add_channel_by_name(&mut self, name: &'static str, config: ChannelConfig) -> &mut Self {
+        if let Err(error) = self.try_add_channel_by_name(name, config) {
+            panic!("{error}");
+        }
+        self
+    }
+
+    fn try_add_channel_by_id(
+        &mut self,
+        id: ChannelId,
+        config: ChannelConfig,
+    ) -> Result<&mut Self, RuntimeChannelError> {
+        let mut registry = self.world_mut().get_resource_or_init::<ChannelRegistry>();
+        let is_new = registry.try_register_by_id(id, config)?;
+        finish_runtime_channel(self, id, config, is_new);
+        Ok(self)
+    }
+
+    fn try_add_channel_by_name(
+        &mut self,
+        name: &'static str,
+        config: ChannelConfig,
+    ) -> Result<ChannelId, RuntimeChannelError> {
+        let mut registry = self.world_mut().get_resource_or_init::<ChannelRegistry>();
+        let (id, is_new) = registry.try_register_by_name(name, config)?;
+        finish_runtime_channel(self, id, config, is_new);
+        Ok(id)
+    }
+}
+
+/// After a runtime channel is recorded: the hash, and the queues of a new channel.
+fn finish_runtime_channel(app: &mut App, id: ChannelId, config: ChannelConfig, is_new: bool) {
+    if is_new {
+        refresh_protocol_hash(app);
+        install_channel_by_id(app, id, config.max_size);
     }
 }
 

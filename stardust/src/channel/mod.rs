@@ -5,6 +5,7 @@ mod codec;
 mod message;
 mod protocol_hash;
 mod registry;
+mod runtime;
 
 #[doc(hidden)]
 pub use codec::{EncodeFailure, Encoder};
@@ -14,6 +15,7 @@ pub use message::{ChannelMessage, IntoMessage, Raw};
 pub(crate) use protocol_hash::ProtocolValues;
 pub use protocol_hash::{ProtocolHash, ProtocolHasher};
 pub use registry::{ChannelEntry, ChannelRegistry};
+pub use runtime::{InvalidConfig, RUNTIME_CHANNEL_LABEL, RuntimeChannelError, validate_config};
 pub use stardust_derive::Channel;
 pub use stardust_proto::{
     ChannelConfig, ChannelId, Ordering, Reliability, WireChannelIdError, channel_id_hash,

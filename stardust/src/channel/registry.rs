@@ -1,6 +1,7 @@
 //! Which channels an app speaks, by id and by type.
 
 use core::any::{TypeId, type_name};
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 
 use bevy::ecs::resource::Resource;
@@ -14,12 +15,21 @@ pub struct ChannelEntry {
     pub id: ChannelId,
     /// The channel's delivery contract.
     pub config: ChannelConfig,
-    /// The Rust type that declared the channel, for diagnostics.
+    /// The Rust type that declared the channel, for diagnostics; for a channel added at
+    /// runtime, its name (or `runtime channel` when it was added by id).
     pub type_name: &'static str,
     /// The channel's message type as written in `message = …` ([`Channel::MESSAGE_TYPE`]);
-    /// `None` for byte channels.
+    /// `None` for byte channels (every runtime channel is one).
     pub message: Option<&'static str>,
-    type_id: TypeId,
+    /// `None` for a channel added at runtime (see [`super::runtime`]).
+    type_id: Option<TypeId>,
+}
+
+impl ChannelEntry {
+    /// Whether the channel was added at runtime (by id or name) rather than by a derived type.
+    pub fn is_runtime(&self) -> bool {
+        self.type_id.is_none()
+    }
 }
 
 /// Every channel registered with
@@ -57,10 +67,36 @@ impl ChannelRegistry {
             config: C::CONFIG,
             type_name: type_name::<C>(),
             message: C::MESSAGE_TYPE,
-            type_id,
+            type_id: Some(type_id),
         };
         self.by_id.insert(C::ID, entry);
         self.by_type.insert(type_id, C::ID);
+    }
+
+    /// Records a channel that no type declares. `Ok(true)` if it is new, `Ok(false)` if the
+    /// same runtime channel (id, config and name) is already there, `Err` with the entry
+    /// already holding `id` otherwise.
+    pub(super) fn insert_runtime(
+        &mut self,
+        id: ChannelId,
+        config: ChannelConfig,
+        name: &'static str,
+    ) -> Result<bool, &ChannelEntry> {
+        let existing = match self.by_id.entry(id) {
+            Entry::Vacant(vacant) => {
+                vacant.insert(ChannelEntry {
+                    id,
+                    config,
+                    type_name: name,
+                    message: None,
+                    type_id: None,
+                });
+                return Ok(true);
+            }
+            Entry::Occupied(occupied) => occupied.into_mut(),
+        };
+        let same = existing.is_runtime() && existing.config == config && existing.type_name == name;
+        if same { Ok(false) } else { Err(&*existing) }
     }
 
     /// The channel with wire id `id`, if registered.

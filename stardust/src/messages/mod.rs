@@ -28,6 +28,7 @@
 //! [`StardustSet::Receive`]: crate::plugin::StardustSet::Receive
 //! [`StardustSet::Dispatch`]: crate::plugin::StardustSet::Dispatch
 
+mod by_id;
 mod incoming;
 mod reader;
 mod routing;
@@ -41,6 +42,10 @@ use bevy::ecs::world::World;
 use crate::channel::{Channel, ChannelRegistry};
 
 pub use crate::peer::{PeerInbox, PeerOutbox};
+pub(crate) use by_id::install_channel_by_id;
+pub use by_id::{
+    ChannelReaderById, ChannelWriterById, ReaderByIdCursors, UnknownChannelError, WriterByIdBuffer,
+};
 pub use incoming::IncomingMessages;
 pub use reader::{ChannelReader, ReaderCursor};
 pub(crate) use routing::{Routing, flush_outgoing, install_channel};

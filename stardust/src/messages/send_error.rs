@@ -2,6 +2,8 @@
 
 use bevy::ecs::entity::Entity;
 
+use crate::channel::ChannelId;
+
 /// Why [`ChannelWriter`](super::ChannelWriter) refused a message. Nothing is queued when
 /// an error is returned.
 #[derive(thiserror::Error, Debug, Clone, PartialEq, Eq)]
@@ -43,4 +45,11 @@ pub enum SendError {
          `PeerConnected` and before `PeerDisconnected`"
     )]
     NotConnected(Entity),
+    /// No channel with this id is registered (only a
+    /// [`ChannelWriterById`](super::ChannelWriterById) can name one).
+    #[error(
+        "channel {0} is not registered; add it when building the app with \
+         `app.add_channel_by_id(id, config)` (or `add_channel_by_name`)"
+    )]
+    UnknownChannel(ChannelId),
 }
