@@ -38,7 +38,8 @@
 //!   [`UdpConfig::max_peers`], or while [`UdpTransport::set_accepting`] is off, are rejected.
 //!   [`UdpTransport::port_table`] shows port → peer entities.
 //! - **Connecting**: [`UdpConnectExt::connect_udp`] (on `Commands` or `World`) returns the
-//!   peer entity at once, `Connecting`; it becomes `Connected`, or `Disconnected` with the
+//!   peer entity at once, `Connecting` ([`UdpConnectExt::connect_udp_host`] takes
+//!   `localhost:7777` and resolves it once, at the call); it becomes `Connected`, or `Disconnected` with the
 //!   listener's reason (plus a [`UdpConnectRejected`] message with the code and data), or
 //!   `Disconnected(TimedOut)`. The connection uses a client port of its own (see
 //!   [`UdpConfig::client_bind`]); several connections share one client port unless they go
@@ -75,7 +76,7 @@
 //! | `systems/` | the Bevy glue: the two systems, starting connects, the accept pass, the serial passes between slots and peer entities |
 //! | `transport/` | the [`UdpTransport`] resource that owns all of the above, binding ([`UdpBindError`]), building each connection's engine |
 //! | `config.rs`, `plugin.rs` | [`UdpConfig`], [`UdpPlugin`] (and [`UdpBindFailure`] when binding failed) |
-//! | `peer.rs`, `connect.rs`, `reason.rs`, `diagnostics.rs` | what a peer entity carries, `connect_udp`, close codes ↔ [`DisconnectReason`](crate::peer::DisconnectReason), per-port rates |
+//! | `peer.rs`, `connect.rs`, `resolve.rs`, `reason.rs`, `diagnostics.rs` | what a peer entity carries, `connect_udp`, host names to addresses ([`resolve_udp_addr`]), close codes ↔ [`DisconnectReason`](crate::peer::DisconnectReason), per-port rates |
 //!
 //! Dependencies point one way: `systems` → `transport` → `phase` → `listener`, `ports` →
 //! `port_io` → `socket`.
@@ -90,6 +91,7 @@ mod plugin;
 mod port_io;
 mod ports;
 mod reason;
+mod resolve;
 mod security;
 pub mod socket;
 mod systems;
@@ -101,6 +103,7 @@ pub use diagnostics::UdpDiagnostics;
 pub use peer::{UdpConnectRejected, UdpDirection, UdpPeer, UdpPeerStats, UdpTicket};
 pub use plugin::{UdpBindFailure, UdpPlugin};
 pub use ports::{PortTable, Seat};
+pub use resolve::{ResolveError, resolve_udp_addr};
 pub use security::{
     AcceptHook, AcceptPolicy, ConnectAttempt, Identity, IdentityError, UdpSecurity, Verdict,
 };

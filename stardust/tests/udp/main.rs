@@ -18,6 +18,7 @@ mod forged_replayed_and_modified_packets_change_nothing;
 mod garbage_at_every_port_does_not_disturb_peers;
 mod garbage_from_a_connected_peer_disconnects_only_it;
 mod graceful_close_reason_reaches_other_side;
+mod host_names_resolve_once_at_connect;
 mod late_copies_of_a_close_draw_no_reset;
 mod listen_and_connect_in_one_app;
 mod listen_port_read_at_most_once_per_poll_interval;
