@@ -43,7 +43,11 @@ pub(crate) struct PendingConnect(pub(crate) UdpConnectOptions);
 /// [`StardustSet::Receive`](crate::plugin::StardustSet::Receive) or
 /// [`StardustSet::Send`](crate::plugin::StardustSet::Send); then the peer becomes
 /// `Connected` on accept, or `Disconnected` with the rejection (also written as a
-/// [`UdpConnectRejected`](super::UdpConnectRejected)), or `Disconnected(TimedOut)` after
+/// [`UdpConnectRejected`](super::UdpConnectRejected)), or
+/// `Disconnected(`[`NobodyListening`](crate::peer::DisconnectReason::NobodyListening)`)` in
+/// under a second when the host refuses every copy of the request (see
+/// [`UdpConfig::nobody_listening_after`](super::UdpConfig::nobody_listening_after)), or
+/// `Disconnected(TimedOut)` after
 /// [`UdpConfig::handshake_timeout`](super::UdpConfig::handshake_timeout).
 ///
 /// `addr` is the listener's listen address ([`UdpTransport::listen_addr`](super::UdpTransport::listen_addr)

@@ -39,14 +39,17 @@
 //!   [`UdpTransport::port_table`] shows port → peer entities.
 //! - **Connecting**: [`UdpConnectExt::connect_udp`] (on `Commands` or `World`) returns the
 //!   peer entity at once, `Connecting` ([`UdpConnectExt::connect_udp_host`] takes
-//!   `localhost:7777` and resolves it once, at the call); it becomes `Connected`, or `Disconnected` with the
-//!   listener's reason (plus a [`UdpConnectRejected`] message with the code and data), or
-//!   `Disconnected(TimedOut)`. The connection uses a client port of its own (see
+//!   `localhost:7777` and resolves it once, at the call); it becomes `Connected`, or
+//!   `Disconnected` with the listener's reason (plus a [`UdpConnectRejected`] message with the
+//!   code and data), or `Disconnected(NobodyListening)` within a second when the host refuses
+//!   every request (nothing listens on that port; Linux and Android, see
+//!   [`UdpConfig::nobody_listening_after`]), or `Disconnected(TimedOut)`. The connection uses a client port of its own (see
 //!   [`UdpConfig::client_bind`]); several connections share one client port unless they go
 //!   to the same listener (the listener tells peers apart by address).
 //! - **Lifecycle**: the runtime's `PeerConnected` / `PeerDisconnected` carry every outcome:
 //!   graceful close (`Requested`, with the closing side's message, on both sides), idle
-//!   timeout (`TimedOut`), hash mismatch (`ProtocolMismatch`), other refusals (`Rejected`
+//!   timeout (`TimedOut`), nothing listening at a connection's address (`NobodyListening`),
+//!   hash mismatch (`ProtocolMismatch`), other refusals (`Rejected`
 //!   with the code and the JSON detail as bytes), a remote App dropped (`TransportClosed`),
 //!   a peer sending invalid packets past [`UdpConfig::violation_limit`] (`ProtocolViolation`,
 //!   on both sides).

@@ -25,6 +25,7 @@ mod listen_port_read_at_most_once_per_poll_interval;
 mod man_in_the_middle_cannot_answer_a_pinned_client;
 mod max_peers_rejects_the_next;
 mod new_peers_fill_the_emptiest_ports;
+mod nobody_listening_ends_the_attempt_quickly;
 mod path_migration_follows_authenticated_packets;
 mod port_allocation;
 mod protocol_hash_mismatch_rejected_at_connecting_side;
