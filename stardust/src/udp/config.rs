@@ -82,7 +82,11 @@ pub struct UdpConfig {
     /// and a forged error cannot end an attempt the listener answers. Needs Linux or Android,
     /// where client ports read the socket's error queue (`IP_RECVERR`) while one of their
     /// connections is being set up; elsewhere attempts end at `handshake_timeout` as before.
-    /// `None` turns this off (the error queue is never read). Default `Some(3)`.
+    /// An attempt one of whose copies drew no report (the ICMP was lost, or the remote host
+    /// rate-limited it: Linux sends about six at once to one address, then one a second, so
+    /// many connections from one machine to a closed port at once may see only some) waits
+    /// for `handshake_timeout`. `None` turns this off (the error queue is never read).
+    /// Default `Some(3)`.
     pub nobody_listening_after: Option<u32>,
     /// A keep-alive is sent after this long without sending anything. Default 1 s; keep it
     /// well below `idle_timeout`.
