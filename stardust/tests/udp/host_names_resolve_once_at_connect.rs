@@ -1,8 +1,9 @@
 //! `connect_udp_host` takes addresses as people write them: `localhost:PORT` resolves (once,
-//! at the call) and connects over 127.0.0.1 end to end; a name that does not resolve, or an
-//! address without a port, is an error that says what to write, and spawns no peer.
+//! at the call) and connects over 127.0.0.1 end to end, `[::1]:PORT` over IPv6; a name that
+//! does not resolve, or an address without a port, is an error that says what to write, and
+//! spawns no peer.
 
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 
 use crate::support::*;
 use bevy::prelude::*;
@@ -29,6 +30,26 @@ fn localhost_with_a_port_connects_over_127_0_0_1() {
         received::<Chat>(apps[0]).iter().any(|(_, bytes)| bytes == b"by name")
     });
     assert!(delivered, "the message never arrived");
+}
+
+#[test]
+fn an_ipv6_literal_in_brackets_connects_over_ipv6() {
+    if UdpSocket::bind((Ipv6Addr::LOCALHOST, 0)).is_err() {
+        eprintln!("skipped: this machine has no IPv6 loopback");
+        return;
+    }
+    let listen = SocketAddr::from((Ipv6Addr::LOCALHOST, 0));
+    let mut listener =
+        app_with(UdpConfig { listen: Some(listen), peer_ports: vec![0], ..UdpConfig::default() });
+    let mut client = connecting_app();
+    let port = listen_addr(&listener).port();
+    let peer = client.world_mut().connect_udp_host(&format!("[::1]:{port}")).unwrap();
+    let connected = run_until(&mut [&mut listener, &mut client], |apps| {
+        is_connected(apps[1], peer) && connected_accepted(apps[0]).len() == 1
+    });
+    assert!(connected, "never connected: {:?}", state(&client, peer));
+    let remote = client.world().get::<UdpPeer>(peer).unwrap().remote;
+    assert_eq!(remote.ip(), Ipv6Addr::LOCALHOST);
 }
 
 #[test]

@@ -1,13 +1,14 @@
 //! A connection attempt to a port where nothing listens (the kernel answers every copy of
 //! the request with ICMP "port unreachable") ends with `NobodyListening` in about a second,
 //! not after the 15 s handshake timeout; with `nobody_listening_after: None` it waits for the
-//! timeout as before. An established connection whose peer's port refuses for a while (a
+//! timeout as before. Refusals count only for the attempt they are about: one beside it on
+//! the same client port connects. An established connection whose peer's port refuses for a while (a
 //! proxy's socket closed, then bound again) stays connected: ICMP errors never end one.
 //!
 //! Linux and Android only: elsewhere client ports get no per-destination ICMP reports.
 #![cfg(any(target_os = "linux", target_os = "android"))]
 
-use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
 use crate::proxy::{Proxy, Verdict, drive_through};
@@ -16,10 +17,15 @@ use crate::support::*;
 use bevy::prelude::*;
 use stardust::prelude::*;
 
-/// A port on 127.0.0.1 that was free a moment ago and where nothing listens now.
+/// A port on `ip` that was free a moment ago and where nothing listens now, or `None` when
+/// `ip` cannot be bound (no IPv6 loopback).
+fn closed_port_on(ip: IpAddr) -> Option<SocketAddr> {
+    UdpSocket::bind((ip, 0)).and_then(|socket| socket.local_addr()).ok()
+}
+
+/// A port on 127.0.0.1 where nothing listens.
 fn closed_port() -> SocketAddr {
-    let socket = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
-    socket.local_addr().unwrap()
+    closed_port_on(Ipv4Addr::LOCALHOST.into()).expect("127.0.0.1 binds")
 }
 
 /// Connects `client` to `addr` and runs it until the game is told the attempt ended (a
@@ -46,6 +52,40 @@ fn connecting_where_nothing_listens_ends_as_nobody_listening_within_two_seconds(
     // a third of the handshake timeout the old behaviour waited for.
     assert!(took < Duration::from_secs(5), "took {took:?}");
     assert!(reason.to_string().contains("nobody is listening"), "{reason}");
+}
+
+#[test]
+fn connecting_where_nothing_listens_over_ipv6_ends_the_same_way() {
+    let Some(addr) = closed_port_on(Ipv6Addr::LOCALHOST.into()) else {
+        eprintln!("skipped: this machine has no IPv6 loopback");
+        return;
+    };
+    let mut client = connecting_app();
+    let (reason, took) = attempt(&mut client, addr, DEADLINE);
+    assert_eq!(reason, DisconnectReason::NobodyListening, "after {took:?}");
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+}
+
+#[test]
+fn an_attempt_sharing_the_client_port_with_a_refused_one_still_connects() {
+    let mut listener = listener_app(1);
+    let mut client = connecting_app();
+    // Started in the same frame, to two listen addresses: one client port carries both.
+    let live = connect(&mut client, listen_addr(&listener));
+    let dead = connect(&mut client, closed_port());
+    let ended = drive(&mut [&mut listener, &mut client], DEADLINE, |apps| {
+        is_connected(apps[1], live) && disconnect_reason(apps[1], dead).is_some()
+    });
+    assert!(ended, "live {:?}, dead {:?}", state(&client, live), state(&client, dead));
+    let port = |peer| client.world().get::<UdpPeer>(peer).map(|udp| udp.local_port);
+    assert_eq!(port(live), port(dead), "the two attempts did not share a client port");
+    assert_eq!(disconnect_reason(&client, dead), Some(DisconnectReason::NobodyListening));
+    assert_eq!(disconnect_reason(&client, live), None);
+    send::<Chat>(&mut client, live, b"unharmed").unwrap();
+    let delivered = drive(&mut [&mut listener, &mut client], DEADLINE, |apps| {
+        received::<Chat>(apps[0]).iter().any(|(_, bytes)| bytes == b"unharmed")
+    });
+    assert!(delivered, "the live connection did not carry a message");
 }
 
 #[test]
