@@ -43,9 +43,10 @@
 //!   `Disconnected` with the listener's reason (plus a [`UdpConnectRejected`] message with the
 //!   code and data), or `Disconnected(NobodyListening)` within a second when the host refuses
 //!   every request (nothing listens on that port; Linux and Android, see
-//!   [`UdpConfig::nobody_listening_after`]), or `Disconnected(TimedOut)`. The connection uses a client port of its own (see
-//!   [`UdpConfig::client_bind`]); several connections share one client port unless they go
-//!   to the same listener (the listener tells peers apart by address).
+//!   [`UdpConfig::nobody_listening_after`]), or `Disconnected(TimedOut)`. The connection
+//!   uses a client port of its own (see [`UdpConfig::client_bind`]); several connections
+//!   share one client port unless they go to the same listener (the listener tells peers
+//!   apart by address).
 //! - **Lifecycle**: the runtime's `PeerConnected` / `PeerDisconnected` carry every outcome:
 //!   graceful close (`Requested`, with the closing side's message, on both sides), idle
 //!   timeout (`TimedOut`), nothing listening at a connection's address (`NobodyListening`),
@@ -71,8 +72,8 @@
 //!
 //! | folder or file | what it holds |
 //! |---|---|
-//! | `socket/` | one non-blocking socket: batched syscalls (`mmsg.rs`, portable `single_calls.rs`), the one interrupted-call retry, the one receive loop and send-and-count step every port uses, [`UdpPortStats`] |
-//! | `port_io/` | per-port I/O: a bound port with its peers, the record of who is behind each address (`peers.rs`), each peer's engine and buffers (`slot.rs`) |
+//! | `socket/` | one non-blocking socket: batched syscalls (`mmsg.rs`, portable `single_calls.rs`), ICMP "port unreachable" reports (`errqueue.rs`), the one interrupted-call retry, the one receive loop and send-and-count step every port uses, [`UdpPortStats`] |
+//! | `port_io/` | per-port I/O: a bound port with its peers, the record of who is behind each address (`peers.rs`), each peer's engine and buffers (`slot.rs`), refusals handed to connections being set up (`refusals.rs`) |
 //! | `ports/` | port allocation: the listener's peer ports and least-loaded seating (`peer_ports.rs`), client ports of outgoing connections, the [`PortTable`] view |
 //! | `listener/` | the listen port: handshakes in, rejections and accepts out |
 //! | `phase/` | running a receive or send phase over every port: serially, or one task per port on the compute pool; busy polling |

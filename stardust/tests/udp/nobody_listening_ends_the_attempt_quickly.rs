@@ -2,8 +2,9 @@
 //! the request with ICMP "port unreachable") ends with `NobodyListening` in about a second,
 //! not after the 15 s handshake timeout; with `nobody_listening_after: None` it waits for the
 //! timeout as before. Refusals count only for the attempt they are about: one beside it on
-//! the same client port connects. An established connection whose peer's port refuses for a while (a
-//! proxy's socket closed, then bound again) stays connected: ICMP errors never end one.
+//! the same client port connects. An established connection whose peer's port refuses for a
+//! while (a proxy's socket closed, then bound again) stays connected: ICMP errors never end
+//! one.
 //!
 //! Linux and Android only: elsewhere client ports get no per-destination ICMP reports.
 #![cfg(any(target_os = "linux", target_os = "android"))]

@@ -156,9 +156,9 @@ impl PortIo {
     }
 
     /// The first half of the receive phase: hands reported refusals to the connections being
-    /// set up (a client port, while it reads them), then takes the waiting datagrams off the socket
-    /// (bounded) with the port's own buffers, or `shared`, and feeds each to the engine of
-    /// the peer behind its source as arrived at `now`. Unknown sources are dropped and
+    /// set up (a client port, while it reads them), then takes the waiting datagrams off the
+    /// socket (bounded) with the port's own buffers, or `shared`, and feeds each to the engine
+    /// of the peer behind its source as arrived at `now`. Unknown sources are dropped and
     /// counted. Returns how many datagrams the socket gave; the buffers are left empty.
     pub(crate) fn read(&mut self, now: Instant, shared: Option<&mut Buffers>) -> usize {
         // Reported refusals first: reading them clears the socket's pending error, which

@@ -25,8 +25,8 @@ use super::retry::{nonblocking, os_result};
 const MAX_ERRORS: usize = 64;
 
 /// Asks for (`on`) or stops (`!on`) the ICMP error reports of `socket`, an IPv6 socket when
-/// `ipv6`. Stopping also empties the error queue.
-pub(super) fn report_errors(socket: &UdpSocket, ipv6: bool, on: bool) -> io::Result<()> {
+/// `ipv6`. Stopping also empties the error queue. Returns `true`: the OS honours both.
+pub(super) fn report_errors(socket: &UdpSocket, ipv6: bool, on: bool) -> io::Result<bool> {
     let (level, name) =
         if ipv6 { (libc::SOL_IPV6, libc::IPV6_RECVERR) } else { (libc::SOL_IP, libc::IP_RECVERR) };
     let value = libc::c_int::from(on);
@@ -41,7 +41,7 @@ pub(super) fn report_errors(socket: &UdpSocket, ipv6: bool, on: bool) -> io::Res
             mem::size_of::<libc::c_int>() as libc::socklen_t,
         )
     };
-    os_result(result as isize).map(|_| ())
+    os_result(result as isize).map(|_| true)
 }
 
 /// Reads the errors queued on `socket` (at most [`MAX_ERRORS`]), calling `refused` with the

@@ -247,23 +247,18 @@ use self::single_calls as sys;
 
 /// ICMP error reports, where the OS tells the destination of each.
 #[cfg(any(target_os = "linux", target_os = "android"))]
-mod reports {
-    pub(super) use super::errqueue::take_refused;
-
-    /// Turns the reports on or off; returns `true` (the OS honours it).
-    pub(super) fn report_errors(
-        socket: &std::net::UdpSocket,
-        ipv6: bool,
-        on: bool,
-    ) -> std::io::Result<bool> {
-        super::errqueue::report_errors(socket, ipv6, on).map(|()| true)
-    }
-}
+use self::errqueue as reports;
 
 /// No reports elsewhere: turning them on leaves them off, and nothing is ever read.
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 mod reports {
-    pub(super) use super::single_calls::report_errors;
+    pub(super) fn report_errors(
+        _socket: &std::net::UdpSocket,
+        _ipv6: bool,
+        _on: bool,
+    ) -> std::io::Result<bool> {
+        Ok(false)
+    }
 
     pub(super) fn take_refused(
         _socket: &std::net::UdpSocket,

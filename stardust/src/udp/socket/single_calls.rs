@@ -44,11 +44,6 @@ pub(super) fn connect(_socket: &UdpSocket, _remote: std::net::SocketAddr) -> io:
     Ok(false)
 }
 
-/// No per-destination ICMP error reports here: reports stay off.
-pub(super) fn report_errors(_socket: &UdpSocket, _ipv6: bool, _on: bool) -> io::Result<bool> {
-    Ok(false)
-}
-
 pub(super) fn send<'a>(
     socket: &UdpSocket,
     datagrams: impl Iterator<Item = &'a [u8]>,

@@ -50,7 +50,8 @@ pub struct HandshakeConfig {
     /// attempt arrived (a forged ICMP error cannot end an attempt the listener answers). With
     /// the default timing the third copy goes out 750 ms after the first, so a client learns
     /// that nothing listens in under a second instead of at `timeout`. `None`: refusals are
-    /// ignored and only `timeout` ends an unanswered attempt. Default `Some(3)`.
+    /// ignored and only `timeout` ends an unanswered attempt; `Some(0)` acts as `Some(1)`.
+    /// Default `Some(3)`.
     pub nobody_listening_after: Option<u32>,
 }
 
