@@ -1,7 +1,11 @@
-//! Declares a game's channels, registers them, and prints what peers will agree on:
-//! each channel's id and delivery contract, and the protocol hash.
+//! Declares a game's channels, registers them, and prints what peers will agree on (and what
+//! a tool or a client in another language needs): each channel's id in hex and as the 3
+//! bytes written on the wire, its delivery contract, and the protocol hash.
 //!
 //! `cargo run --release --example channels`
+
+#[path = "arena/describe.rs"]
+mod describe;
 
 use bevy::prelude::*;
 use stardust::prelude::*;
@@ -34,22 +38,5 @@ fn main() {
         .add_channel::<ChatV2>()
         .add_protocol_value("game.version", env!("CARGO_PKG_VERSION"));
 
-    let world = app.world();
-    println!(
-        "{:<10} {:<12} {:<11} {:>9} {:>8}  type",
-        "id", "reliability", "ordering", "max_size", "priority"
-    );
-    for entry in world.resource::<ChannelRegistry>().iter() {
-        let c = entry.config;
-        println!(
-            "{:<10} {:<12} {:<11} {:>9} {:>8}  {}",
-            entry.id.to_string(),
-            format!("{:?}", c.reliability),
-            format!("{:?}", c.ordering),
-            c.max_size,
-            c.priority,
-            entry.type_name
-        );
-    }
-    println!("protocol hash: {}", world.resource::<ProtocolHash>());
+    print!("{}", describe::describe(app.world()));
 }

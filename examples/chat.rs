@@ -6,13 +6,15 @@
 //! ```
 //!
 //! Lines typed anywhere are shown to everyone else; the host relays them and announces who
-//! joins and leaves. `/who` lists who is here, `/quit` (or end of input) leaves.
+//! joins and leaves. `/who` lists who is here, `/quit` (or end of input, or Ctrl-C) leaves;
+//! a second Ctrl-C leaves at once.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::time::{Duration, Instant};
 
+use bevy::app::TerminalCtrlCHandlerPlugin;
 use bevy::prelude::*;
 use stardust::prelude::*;
 
@@ -154,7 +156,9 @@ fn build_app(role: &Role, name: String) -> Result<App, String> {
         Role::Guest(..) => UdpConfig::default(),
     };
     let mut app = App::new();
-    app.add_plugins((StardustPlugin, UdpPlugin::new(config)));
+    // Bevy's own Ctrl-C handler (no extra dependency): the first press asks the App to exit,
+    // which `ctrl_c_quits` turns into a `/quit`; a second press ends the process at once.
+    app.add_plugins((TerminalCtrlCHandlerPlugin, StardustPlugin, UdpPlugin::new(config)));
     // A busy port does not stop the App: the plugin reports it here instead.
     if let Some(failure) = app.world().get_resource::<UdpBindFailure>() {
         return Err(failure.error.to_string());
@@ -165,7 +169,8 @@ fn build_app(role: &Role, name: String) -> Result<App, String> {
         .init_resource::<Typed>()
         .init_resource::<Quitting>()
         .init_resource::<HostGone>()
-        .init_resource::<Joined>();
+        .init_resource::<Joined>()
+        .add_systems(PreUpdate, ctrl_c_quits);
     match role {
         Role::Host(_) => app.add_systems(Update, (host_receive, host_leaves, host_typed).chain()),
         Role::Guest(addr, key) => {
@@ -175,6 +180,24 @@ fn build_app(role: &Role, name: String) -> Result<App, String> {
         }
     };
     Ok(app)
+}
+
+/// Says that Ctrl-C was pressed and leaves as `/quit` does (the connections closed with a
+/// reason the others see).
+fn ctrl_c_quits(
+    mut exit: MessageReader<AppExit>,
+    mut typed: ResMut<Typed>,
+    quitting: Res<Quitting>,
+    mut said: Local<bool>,
+) {
+    if exit.read().count() == 0 || *said {
+        return;
+    }
+    *said = true;
+    println!("* Ctrl-C: leaving the chat (press Ctrl-C again to leave at once)");
+    if !quitting.0 {
+        typed.0.push("/quit".into());
+    }
 }
 
 fn names(guests: &Query<(Entity, &Nick)>) -> Vec<String> {

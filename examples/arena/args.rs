@@ -1,6 +1,7 @@
 //! The command line, parsed by hand.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use stardust::prelude::{PublicKey, resolve_udp_addr};
 
@@ -28,6 +29,15 @@ options:
   --bots N        bots to connect (default 12)
   --seconds S     how long bots send, or how long the listener runs (default 5 for bots)
   --ports N       the listener's peer ports (default 4)
+  --loss PCT      network conditioner: drop PCT % of datagrams (0-100)
+  --latency MS    network conditioner: delay every datagram by MS milliseconds
+  --jitter MS     network conditioner: vary each delay by up to ± MS milliseconds (reorders)
+  --duplicate PCT network conditioner: deliver PCT % of datagrams twice
+  --seed N        network conditioner: seed its decisions, so a run repeats them
+                  (the conditions apply once per datagram: on receipt when both sides run
+                  here, both ways at this process with --listen or --connect)
+  --describe      print each channel's id (hex, and its 3 bytes on the wire), reliability,
+                  ordering, max_size and priority, and the protocol hash, then exit
   --help          print this";
 
 /// Why the command line was refused.
@@ -54,6 +64,20 @@ fn address(flag: &str, text: &str) -> Result<SocketAddr, ArgsError> {
     })
 }
 
+/// A percentage in `0..=100`, as a fraction.
+fn percent(flag: &str, text: &str) -> Result<f64, ArgsError> {
+    let pct: f64 = parsed(flag, text, "a percentage")?;
+    if !(0.0..=100.0).contains(&pct) {
+        return Err(ArgsError::Bad(format!("{flag} expects 0 to 100, got `{text}`")));
+    }
+    Ok(pct / 100.0)
+}
+
+/// A whole number of milliseconds.
+fn millis(flag: &str, text: &str) -> Result<Duration, ArgsError> {
+    Ok(Duration::from_millis(parsed(flag, text, "a number of milliseconds")?))
+}
+
 /// Parses the arguments after the program name.
 pub fn parse<'a>(args: impl IntoIterator<Item = &'a str>) -> Result<Options, ArgsError> {
     let mut options = Options::default();
@@ -62,6 +86,7 @@ pub fn parse<'a>(args: impl IntoIterator<Item = &'a str>) -> Result<Options, Arg
     while let Some(flag) = args.next() {
         match flag {
             "--help" | "-h" => return Err(ArgsError::Help),
+            "--describe" => options.describe = true,
             "--listen" => listen = Some(address(flag, value(flag, &mut args)?)?),
             "--connect" => connect = Some(address(flag, value(flag, &mut args)?)?),
             "--key" => {
@@ -81,6 +106,11 @@ pub fn parse<'a>(args: impl IntoIterator<Item = &'a str>) -> Result<Options, Arg
                 }
                 options.seconds = Some(seconds);
             }
+            "--loss" => options.conditions.loss = percent(flag, value(flag, &mut args)?)?,
+            "--duplicate" => options.conditions.duplicate = percent(flag, value(flag, &mut args)?)?,
+            "--latency" => options.conditions.latency = millis(flag, value(flag, &mut args)?)?,
+            "--jitter" => options.conditions.jitter = millis(flag, value(flag, &mut args)?)?,
+            "--seed" => options.seed = Some(parsed(flag, value(flag, &mut args)?, "a number")?),
             other => return Err(ArgsError::Bad(format!("unknown argument `{other}`"))),
         }
     }

@@ -1,12 +1,16 @@
-//! The bots: outgoing peers that chat, move and raise events, and check that every reliable
-//! message they sent came back from the listener (chat echoed, events acknowledged).
+//! The bots: outgoing peers that chat, move and raise events, and check every reliable
+//! message the listener sends them: their own chat lines echoed and events acknowledged, each
+//! exactly once (chat in order), and every other bot's chat lines relayed in order, none
+//! twice (that none is missing is checked across the bots at the end, see
+//! [`report::relay_problems`](crate::report::relay_problems)).
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use bevy::prelude::*;
 use stardust::prelude::*;
 
-use crate::channels::{self, Chat, Events, Kind, Positions};
+use crate::channels::{self, CHAT_TEXT_MAX, Chat, ChatRelay, Events, Kind, Positions};
 use crate::phase::{Clock, Phase};
 use crate::traffic::Traffic;
 
@@ -15,15 +19,47 @@ const CHAT_EVERY: Duration = Duration::from_millis(200);
 /// Time between two events of one bot.
 const EVENT_EVERY: Duration = Duration::from_millis(100);
 
-const LINES: [&str; 6] = [
-    "gg",
-    "anyone near the north gate?",
-    "watch out, two on the left",
-    "need ammo",
-    "nice shot",
-    "regrouping at spawn",
+/// What bots say, in turn; `None` is a line of the longest size [`Chat`] takes, so every
+/// run proves the relay carries it.
+const LINES: [Option<&str>; 7] = [
+    Some("gg"),
+    Some("anyone near the north gate?"),
+    Some("watch out, two on the left"),
+    None,
+    Some("need ammo"),
+    Some("nice shot"),
+    Some("regrouping at spawn"),
 ];
 const EVENTS: [&str; 4] = ["picked_up_medkit", "opened_door", "scored", "respawned"];
+
+/// The chat text bot `name` (numbered `index`) sends as its line `seq`: at most
+/// [`CHAT_TEXT_MAX`] bytes, and exactly that for every seventh line.
+pub fn chat_text(name: &str, index: u32, seq: u32) -> String {
+    let line = LINES[(seq as usize + index as usize) % LINES.len()];
+    let mut text = format!("{name} #{seq}: {}", line.unwrap_or("a long one"));
+    if line.is_none() {
+        text.extend(std::iter::repeat_n('.', CHAT_TEXT_MAX.saturating_sub(text.len())));
+    }
+    text.truncate(CHAT_TEXT_MAX);
+    text
+}
+
+/// The chat lines heard from one other sender: the first sequence number heard and the
+/// next one expected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Heard {
+    /// The sender's sequence number of the first line heard from it.
+    pub first: u32,
+    /// The sequence number its next line must carry.
+    pub next: u32,
+}
+
+impl Heard {
+    /// Lines heard from this sender.
+    pub fn count(&self) -> u32 {
+        self.next - self.first
+    }
+}
 
 /// One bot's script and its record of what came back. Lives on the bot's peer entity
 /// (an outgoing connection).
@@ -36,18 +72,25 @@ pub struct Bot {
     next_event: Duration,
     /// Chat lines sent.
     pub chat_sent: u32,
+    /// The listener's guest number for this bot, learned from its first echo.
+    pub guest: Option<u16>,
     /// Own chat lines echoed back, in order.
     pub echoed: u32,
-    /// Echoes that were out of order or never sent.
+    /// Echoes that were out of order, never sent, or malformed.
     pub echo_errors: u32,
-    /// Other bots' chat lines relayed to this bot.
-    pub heard: u64,
+    /// Other senders' chat lines relayed to this bot, per sender guest number.
+    pub heard: HashMap<u16, Heard>,
+    /// Relayed lines that were out of order or duplicated, described (the first few).
+    pub relay_errors: Vec<String>,
     /// Events sent.
     pub events_sent: u32,
     acked: Vec<bool>,
     /// Acknowledgements that were duplicated or for events never sent.
     pub ack_errors: u32,
 }
+
+/// Most relay errors a bot describes; the rest are counted in the last one.
+const RELAY_ERRORS_LISTED: usize = 5;
 
 impl Bot {
     /// The bot numbered `index`; its first sends are staggered so bots do not all send in
@@ -60,9 +103,11 @@ impl Bot {
             next_chat: stagger,
             next_event: stagger,
             chat_sent: 0,
+            guest: None,
             echoed: 0,
             echo_errors: 0,
-            heard: 0,
+            heard: HashMap::new(),
+            relay_errors: Vec::new(),
             events_sent: 0,
             acked: Vec::new(),
             ack_errors: 0,
@@ -74,8 +119,42 @@ impl Bot {
         self.acked.iter().filter(|&&acked| acked).count()
     }
 
+    /// Checks one [`ChatRelay`] message: an echo of this bot's next line, or the next line
+    /// of another sender (its first one heard sets where that sender starts).
+    pub fn on_relay(&mut self, bytes: &[u8]) {
+        let Some(relayed) = channels::read_relay(bytes) else {
+            self.echo_errors += 1;
+            return;
+        };
+        if relayed.echo {
+            let same_guest = *self.guest.get_or_insert(relayed.from) == relayed.from;
+            if same_guest && relayed.seq == self.echoed && relayed.seq < self.chat_sent {
+                self.echoed += 1;
+            } else {
+                self.echo_errors += 1;
+            }
+            return;
+        }
+        let seq = relayed.seq;
+        let heard = self.heard.entry(relayed.from).or_insert(Heard { first: seq, next: seq });
+        if seq == heard.next {
+            heard.next += 1;
+            return;
+        }
+        let expected = heard.next;
+        if self.relay_errors.len() < RELAY_ERRORS_LISTED {
+            let kind = if seq < expected { "again or late" } else { "early (lines missing)" };
+            self.relay_errors.push(format!(
+                "{}: guest-{:02}'s line #{seq} relayed {kind}, expected #{expected}",
+                self.name, relayed.from
+            ));
+        }
+        heard.next = heard.next.max(seq + 1);
+    }
+
     /// What this bot is still missing or saw wrong; empty when every reliable message it
-    /// sent came back exactly once (and chat in order).
+    /// sent came back exactly once (and chat in order) and every relayed line arrived in
+    /// order, none twice.
     pub fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
         if self.echoed != self.chat_sent {
@@ -87,6 +166,7 @@ impl Bot {
         if self.echo_errors > 0 {
             problems.push(format!("{}: {} chat echoes out of order", self.name, self.echo_errors));
         }
+        problems.extend(self.relay_errors.iter().cloned());
         let acked = self.acked();
         if acked != self.events_sent as usize {
             problems.push(format!(
@@ -128,8 +208,7 @@ pub fn bot_send(
         if now >= bot.next_chat {
             bot.next_chat += CHAT_EVERY;
             let seq = bot.chat_sent;
-            let line = LINES[(seq as usize + bot.index as usize) % LINES.len()];
-            let text = format!("{} #{seq}: {line}", bot.name);
+            let text = chat_text(&bot.name, bot.index, seq);
             if chat.send(peer, channels::bot_chat(seq, &text)).is_ok() {
                 bot.chat_sent += 1;
                 traffic.sent(Kind::Chat);
@@ -150,7 +229,7 @@ pub fn bot_send(
 
 /// Each bot counts what the listener sent it and checks its echoes and acknowledgements.
 pub fn bot_receive(
-    chat: ChannelReader<Chat>,
+    chat: ChannelReader<ChatRelay>,
     positions: ChannelReader<Positions>,
     events: ChannelReader<Events>,
     mut bots: Query<(&mut Bot, &mut Traffic)>,
@@ -158,11 +237,7 @@ pub fn bot_receive(
     for (peer, bytes) in chat.read() {
         let Ok((mut bot, mut traffic)) = bots.get_mut(peer) else { continue };
         traffic.received(Kind::Chat);
-        match (bytes.first(), channels::read_u32(bytes, 1)) {
-            (Some(1), Some(seq)) if seq == bot.echoed && seq < bot.chat_sent => bot.echoed += 1,
-            (Some(0), Some(_)) => bot.heard += 1,
-            _ => bot.echo_errors += 1,
-        }
+        bot.on_relay(bytes);
     }
     for (peer, _) in positions.read() {
         if let Ok((_, mut traffic)) = bots.get_mut(peer) {

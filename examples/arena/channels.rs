@@ -1,4 +1,4 @@
-//! The arena's three channels and the byte layout of what travels on them.
+//! The arena's four channels and the byte layout of what travels on them.
 //!
 //! Every message starts with fixed-size big-endian fields, so both sides can check what
 //! arrived without a serialization crate.
@@ -6,14 +6,33 @@
 use bevy::prelude::*;
 use stardust::prelude::*;
 
-/// Chat lines: every one arrives, in the order sent.
+/// Chat lines a bot sends: every one arrives, in the order sent.
 ///
-/// Bot → listener: `seq: u32` then the text. Listener → bot: `echo: u8` (1 when the line is
-/// the bot's own, sent back so the bot can check that nothing went missing), `seq: u32` (the
-/// sender's), then the text.
+/// Bot → listener: `seq: u32` then the text; at most 509 bytes in all, so that the listener's
+/// relay (this message behind a [`RELAY_ENVELOPE`]) fits into [`ChatRelay`]'s 512.
 #[derive(Channel)]
-#[channel(reliable, ordered, max_size = 512, id = 0x00A001)]
+#[channel(reliable, ordered, max_size = 509, id = 0x00A001)]
 pub struct Chat;
+
+/// Chat lines the listener relays: every one arrives, in the order relayed.
+///
+/// Listener → bot: `echo: u8` (1 when the line is the bot's own, sent back so the bot can
+/// check that nothing went missing), `from: u16` (the sender's guest number), then the
+/// sender's [`Chat`] message as it arrived (`seq: u32`, text).
+#[derive(Channel)]
+#[channel(reliable, ordered, max_size = 512, id = 0x00A004)]
+pub struct ChatRelay;
+
+/// Bytes the relay puts in front of a [`Chat`] message: `echo: u8, from: u16`.
+pub const RELAY_ENVELOPE: usize = 3;
+
+/// Longest text of a bot's chat line: [`Chat`]'s limit less the `seq: u32` in front.
+pub const CHAT_TEXT_MAX: usize = Chat::CONFIG.max_size as usize - 4;
+
+// Every chat line the listener accepts fits into its relay: none is acknowledged and then
+// dropped.
+const _: () =
+    assert!(Chat::CONFIG.max_size as usize + RELAY_ENVELOPE <= ChatRelay::CONFIG.max_size as usize);
 
 /// Positions: only the newest matters.
 ///
@@ -34,7 +53,7 @@ pub struct Events;
 /// Which channel a counter is about; indexes the arrays of [`Traffic`](crate::traffic::Traffic).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
-    /// [`Chat`].
+    /// [`Chat`] from a bot, [`ChatRelay`] from the listener.
     Chat = 0,
     /// [`Positions`].
     Positions = 1,
@@ -49,9 +68,10 @@ pub const SNAPSHOT_MAX: usize = 100;
 /// connect only if both match.
 pub fn add_arena_channels(app: &mut App) {
     app.add_channel::<Chat>()
+        .add_channel::<ChatRelay>()
         .add_channel::<Positions>()
         .add_channel::<Events>()
-        .add_protocol_value("arena.version", "1");
+        .add_protocol_value("arena.version", "2");
 }
 
 /// Reads a big-endian `u32` at `at`, or `None` if `bytes` is too short.
@@ -67,12 +87,37 @@ pub fn bot_chat(seq: u32, text: &str) -> Vec<u8> {
     out
 }
 
-/// Encodes the listener's relay of a chat line; `echo` when it goes back to its sender.
-pub fn relayed_chat(echo: bool, seq: u32, text: &[u8]) -> Vec<u8> {
-    let mut out = vec![u8::from(echo)];
-    out.extend_from_slice(&seq.to_be_bytes());
-    out.extend_from_slice(text);
+/// Encodes the listener's relay of `message`, a [`Chat`] message from guest number `from`;
+/// `echo` when it goes back to its sender. [`RELAY_ENVELOPE`] bytes longer than `message`.
+pub fn relayed_chat(echo: bool, from: u16, message: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(RELAY_ENVELOPE + message.len());
+    out.push(u8::from(echo));
+    out.extend_from_slice(&from.to_be_bytes());
+    out.extend_from_slice(message);
     out
+}
+
+/// A relayed chat line's header, as [`read_relay`] decodes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Relayed {
+    /// The line is the reader's own, sent back.
+    pub echo: bool,
+    /// The sender's guest number.
+    pub from: u16,
+    /// The sender's sequence number for the line.
+    pub seq: u32,
+}
+
+/// Decodes a [`ChatRelay`] message's header, or `None` if malformed.
+pub fn read_relay(bytes: &[u8]) -> Option<Relayed> {
+    let echo = match *bytes.first()? {
+        0 => false,
+        1 => true,
+        _ => return None,
+    };
+    let from = u16::from_be_bytes(bytes.get(1..3)?.try_into().ok()?);
+    let seq = read_u32(bytes, RELAY_ENVELOPE)?;
+    Some(Relayed { echo, from, seq })
 }
 
 /// Encodes a bot's event.

@@ -1,13 +1,14 @@
 //! The listener's side: accepted peers become guests; their chat is relayed to everyone
 //! (echoed to the sender), their events acknowledged, their positions gathered into
-//! snapshots sent to every guest.
+//! snapshots sent to every guest. A relay or acknowledgement that cannot be sent to a
+//! connected guest is a failure of the run ([`RelayFailures`]).
 
 use std::time::Duration;
 
 use bevy::prelude::*;
 use stardust::prelude::*;
 
-use crate::channels::{self, Chat, Events, Kind, Positions, SNAPSHOT_MAX};
+use crate::channels::{self, Chat, ChatRelay, Events, Kind, Positions, SNAPSHOT_MAX};
 use crate::phase::Clock;
 use crate::traffic::Traffic;
 
@@ -20,6 +21,9 @@ pub struct Guest {
     /// Arrival number, from 1.
     pub index: u16,
     position: Option<(f32, f32)>,
+    /// Relayed lines held while this guest is still connecting (other guests may already be
+    /// playing), sent in order the frame it is connected, so it misses none of them.
+    held: Vec<Vec<u8>>,
 }
 
 /// Whether the listener prints a line per join and leave.
@@ -30,9 +34,41 @@ pub struct AnnounceGuests(pub bool);
 #[derive(Resource, Debug, Default)]
 struct NextGuest(u16);
 
+/// Most failures [`RelayFailures`] describes one by one; the rest are only counted.
+const FAILURES_LISTED: usize = 10;
+
+/// Reliable messages the listener owed a connected guest (a relayed chat line, an event's
+/// acknowledgement) and could not send: each one a message the arena promised and lost.
+#[derive(Resource, Debug, Default)]
+pub struct RelayFailures {
+    /// How many.
+    pub count: u64,
+    /// The first [`FAILURES_LISTED`], described.
+    pub first: Vec<String>,
+}
+
+impl RelayFailures {
+    fn record(&mut self, what: impl FnOnce() -> String) {
+        self.count += 1;
+        if self.first.len() < FAILURES_LISTED {
+            self.first.push(what());
+        }
+    }
+
+    /// The failures as problems of the run; empty when there were none.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = self.first.clone();
+        if self.count > self.first.len() as u64 {
+            problems.push(format!("… {} listener send failures in all", self.count));
+        }
+        problems
+    }
+}
+
 /// Installs the listener's systems and the observer that makes accepted peers guests.
 pub fn add_host(app: &mut App, announce: bool) {
     app.init_resource::<NextGuest>()
+        .init_resource::<RelayFailures>()
         .insert_resource(AnnounceGuests(announce))
         .add_observer(admit)
         .add_systems(Update, (host_relay, host_snapshots, announce_guests));
@@ -49,7 +85,7 @@ fn admit(
     let Ok(udp) = peers.get(add.entity) else { return };
     if udp.direction == UdpDirection::Accepted {
         next.0 = next.0.wrapping_add(1);
-        let guest = Guest { index: next.0, position: None };
+        let guest = Guest { index: next.0, position: None, held: Vec::new() };
         commands.entity(add.entity).insert((guest, Traffic::default()));
     }
 }
@@ -61,34 +97,48 @@ fn host_relay(
     positions_in: ChannelReader<Positions>,
     events_in: ChannelReader<Events>,
     mut guests: Query<(Entity, &mut Guest, &mut Traffic, &PeerState)>,
-    mut chat: ChannelWriter<Chat>,
+    mut relay: ChannelWriter<ChatRelay>,
     mut events: ChannelWriter<Events>,
+    mut failures: ResMut<RelayFailures>,
 ) {
     let mut lines = Vec::new();
     for (from, bytes) in chat_in.read() {
-        let Ok((_, _, mut traffic, _)) = guests.get_mut(from) else { continue };
+        let Ok((_, guest, mut traffic, _)) = guests.get_mut(from) else { continue };
         traffic.received(Kind::Chat);
-        if let Some(seq) = channels::read_u32(bytes, 0) {
-            lines.push((from, seq, bytes.slice(4..)));
+        lines.push((from, guest.index, bytes.clone()));
+    }
+    for (guest, mut to, mut traffic, state) in &mut guests {
+        if state.is_connected() && !to.held.is_empty() {
+            for line in std::mem::take(&mut to.held) {
+                relay_one(&mut relay, &mut failures, guest, &to, &mut traffic, line);
+            }
         }
     }
-    for (from, seq, text) in &lines {
-        for (guest, _, mut traffic, state) in &mut guests {
-            let echo = guest == *from;
-            if state.is_connected()
-                && chat.send(guest, channels::relayed_chat(echo, *seq, text)).is_ok()
-            {
-                traffic.sent(Kind::Chat);
+    for (from, index, message) in &lines {
+        for (guest, mut to, mut traffic, state) in &mut guests {
+            let line = channels::relayed_chat(guest == *from, *index, message);
+            match state {
+                PeerState::Connected => {
+                    relay_one(&mut relay, &mut failures, guest, &to, &mut traffic, line);
+                }
+                PeerState::Connecting => to.held.push(line),
+                // Gone: nothing more is owed to it.
+                _ => {}
             }
         }
     }
     for (from, bytes) in events_in.read() {
-        let Ok((_, _, mut traffic, _)) = guests.get_mut(from) else { continue };
+        let Ok((_, guest, mut traffic, state)) = guests.get_mut(from) else { continue };
         traffic.received(Kind::Events);
-        if let Some(seq) = channels::read_u32(bytes, 0)
-            && events.send(from, seq.to_be_bytes().to_vec()).is_ok()
-        {
-            traffic.sent(Kind::Events);
+        let Some(seq) = channels::read_u32(bytes, 0) else { continue };
+        if !state.is_connected() {
+            continue;
+        }
+        match events.send(from, seq.to_be_bytes().to_vec()) {
+            Ok(()) => traffic.sent(Kind::Events),
+            Err(error) => failures.record(|| {
+                format!("listener: ack of guest-{:02}'s event #{seq}: {error}", guest.index)
+            }),
         }
     }
     for (from, bytes) in positions_in.read() {
@@ -97,6 +147,22 @@ fn host_relay(
         if let Some(position) = channels::read_position(bytes) {
             guest.position = Some(position);
         }
+    }
+}
+
+/// Sends one relayed line to `guest`, counting it, or recording why it could not be sent.
+fn relay_one(
+    relay: &mut ChannelWriter<ChatRelay>,
+    failures: &mut RelayFailures,
+    guest: Entity,
+    to: &Guest,
+    traffic: &mut Traffic,
+    line: Vec<u8>,
+) {
+    match relay.send(guest, line) {
+        Ok(()) => traffic.sent(Kind::Chat),
+        Err(error) => failures
+            .record(|| format!("listener: relay of a line to guest-{:02}: {error}", to.index)),
     }
 }
 

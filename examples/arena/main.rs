@@ -3,11 +3,14 @@
 //!
 //! `cargo run --release --example arena` runs both sides in one process on 127.0.0.1 and
 //! exits 0 only if every reliable message arrived; `--listen ADDR` and `--connect ADDR` run
-//! them as separate processes. `--help` lists every option.
+//! them as separate processes. Every run starts by printing the channel table (ids, their
+//! wire bytes, delivery contracts) and the protocol hash; `--describe` prints only that.
+//! `--help` lists every option.
 
 mod args;
 mod bot;
 mod channels;
+mod describe;
 mod host;
 mod phase;
 mod report;
@@ -32,6 +35,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if options.describe {
+        print!("{}", describe::describe(session::describe_app().world()));
+        return ExitCode::SUCCESS;
+    }
     let outcome = match options.mode {
         Mode::Listen(_) => session::run_listener(&options),
         Mode::Local | Mode::Connect(_) => session::run_bots(&options),

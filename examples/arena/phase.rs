@@ -14,6 +14,8 @@ pub enum Phase {
     Play,
     /// Bots stop sending; what is in flight arrives and is counted.
     Drain,
+    /// The run is over and closes its connections: from here a departure is the planned end.
+    Done,
 }
 
 /// Time since the arena started, set by the frame loop before each frame, so every

@@ -25,8 +25,12 @@ fn rtt(stats: &PeerStats) -> String {
     stats.rtt.map_or("-".into(), |rtt| format!("{:.2} ms", rtt.as_secs_f64() * 1e3))
 }
 
+/// Loss over the window, then since connect, e.g. `1.2% 4/310`: the percentage of the data
+/// packets sent in the last 5 s whose fate is known that are presumed lost, then
+/// presumed lost / sent since the connection was established.
 fn loss(stats: &PeerStats) -> String {
-    format!("{:.1}%", stats.packet_loss * 100.0)
+    let total = stats.packets_since_connect;
+    format!("{:.1}% {}/{}", stats.packet_loss * 100.0, total.lost, total.sent)
 }
 
 fn table(title: &str, local: &str, rows: &[Row]) -> String {
@@ -37,13 +41,13 @@ fn table(title: &str, local: &str, rows: &[Row]) -> String {
     }
     let _ = writeln!(
         out,
-        "{:<10} {:>6} {:<21} {:>9} {:>6} {:>13} {:>13} {:>13}  check",
-        "peer", local, "remote", "rtt", "loss", "chat s/r", "pos s/r", "events s/r"
+        "{:<10} {:>6} {:<21} {:>9} {:>18} {:>13} {:>13} {:>13}  check",
+        "peer", local, "remote", "rtt", "loss 5s lost/sent", "chat s/r", "pos s/r", "events s/r"
     );
     for row in rows {
         let _ = writeln!(
             out,
-            "{:<10} {:>6} {:<21} {:>9} {:>6} {:>13} {:>13} {:>13}  {}",
+            "{:<10} {:>6} {:<21} {:>9} {:>18} {:>13} {:>13} {:>13}  {}",
             row.name,
             row.local_port,
             row.remote,
@@ -55,8 +59,14 @@ fn table(title: &str, local: &str, rows: &[Row]) -> String {
             row.check
         );
     }
+    out.push_str(LOSS_LEGEND);
     out
 }
+
+/// What the loss column means, printed under each table.
+const LOSS_LEGEND: &str = "(loss 5s: of the data packets sent in the last 5 s whose fate is \
+                           known, those presumed lost, i.e. not acknowledged within the resend \
+                           timeout;\n lost/sent: data packets presumed lost / sent since connect)\n";
 
 /// The bots' table: client port, listener peer port, RTT, loss, messages per channel, and
 /// whether every reliable message came back.
@@ -126,6 +136,33 @@ pub fn balanced(loads: &[(u16, usize)]) -> bool {
 pub fn bot_problems(world: &mut World) -> Vec<String> {
     let mut query = world.query::<&Bot>();
     query.iter(world).flat_map(Bot::problems).collect()
+}
+
+/// For every pair of bots in this App, whether the one heard every chat line the other
+/// sent, from its first: the relay loses none (order and duplicates each bot checks as lines
+/// arrive, see [`Bot::on_relay`]). A bot whose guest number is unknown (no echo came back)
+/// is reported by its own check.
+pub fn relay_problems(world: &mut World) -> Vec<String> {
+    let mut query = world.query::<&Bot>();
+    let bots: Vec<&Bot> = query.iter(world).collect();
+    let mut problems = Vec::new();
+    for listener in &bots {
+        for sender in &bots {
+            let Some(guest) = sender.guest.filter(|_| sender.name != listener.name) else {
+                continue;
+            };
+            let heard = listener.heard.get(&guest);
+            let (first, count) = heard.map_or((0, 0), |h| (h.first, h.count()));
+            if first != 0 || count != sender.chat_sent {
+                problems.push(format!(
+                    "{}: heard {count} of {}'s {} chat lines (from #{first})",
+                    listener.name, sender.name, sender.chat_sent
+                ));
+            }
+        }
+    }
+    problems.sort();
+    problems
 }
 
 /// When the listener and the bots share this App: for each bot and its guest on the

@@ -9,7 +9,8 @@ use stardust::prelude::*;
 
 use crate::bot::{self, Bot};
 use crate::channels;
-use crate::host;
+use crate::describe::describe;
+use crate::host::{self, RelayFailures};
 use crate::phase::{Clock, Phase};
 use crate::report;
 use crate::traffic::Traffic;
@@ -18,8 +19,11 @@ use crate::traffic::Traffic;
 const FRAME: Duration = Duration::from_millis(5);
 /// Longest wait for every bot to connect.
 const CONNECT_LIMIT: Duration = Duration::from_secs(15);
-/// Longest wait, after the bots stop sending, for what is in flight to arrive.
-const DRAIN_LIMIT: Duration = Duration::from_secs(5);
+/// Longest wait, after the bots stop sending, for what is in flight to arrive. Generous
+/// because `--loss` makes it so: at 20 % loss, among thousands of packets a few are lost
+/// five times in a row, and resends back off to the engine's 2 s ceiling, so the last
+/// message can take 5–10 s. The wait ends as soon as nothing is missing.
+const DRAIN_LIMIT: Duration = Duration::from_secs(20);
 /// Longest wait for graceful closes at the end.
 const CLOSE_LIMIT: Duration = Duration::from_secs(3);
 
@@ -49,11 +53,27 @@ pub struct Options {
     pub key: Option<PublicKey>,
     /// Where the listener keeps its key pair ([`Mode::Listen`]).
     pub identity: Option<PathBuf>,
+    /// The network conditioner's conditions (none by default).
+    pub conditions: Conditions,
+    /// The network conditioner's seed (`None`: from the operating system).
+    pub seed: Option<u64>,
+    /// Only print the channel table and protocol hash, then exit.
+    pub describe: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { mode: Mode::Local, bots: 12, seconds: None, ports: 4, key: None, identity: None }
+        Options {
+            mode: Mode::Local,
+            bots: 12,
+            seconds: None,
+            ports: 4,
+            key: None,
+            identity: None,
+            conditions: Conditions::default(),
+            seed: None,
+            describe: false,
+        }
     }
 }
 
@@ -68,7 +88,7 @@ pub struct Outcome {
     pub reliable_received: u64,
 }
 
-/// Peers that disconnected while the arena was still playing.
+/// Peers that lost their connection before the run's planned end, each with the reason.
 #[derive(Resource, Debug, Default)]
 struct Departures(Vec<String>);
 
@@ -79,7 +99,19 @@ fn transport_config(options: &Options) -> Result<UdpConfig, String> {
         None => None,
     };
     let config = listen_config(options)?;
-    Ok(UdpConfig { identity, ..config })
+    Ok(UdpConfig { identity, conditioner: conditioner(options), ..config })
+}
+
+/// The conditioner for `options`: each datagram meets the conditions once. With both sides
+/// in this App every datagram is received here, so on receipt only; otherwise both ways.
+fn conditioner(options: &Options) -> NetworkConditioner {
+    let conditioner = match options.mode {
+        Mode::Local => {
+            NetworkConditioner { inbound: options.conditions, ..NetworkConditioner::OFF }
+        }
+        Mode::Listen(_) | Mode::Connect(_) => NetworkConditioner::both_ways(options.conditions),
+    };
+    NetworkConditioner { seed: options.seed, ..conditioner }
 }
 
 /// Where the transport binds for `options`.
@@ -113,6 +145,17 @@ pub fn build_app(options: &Options) -> Result<App, String> {
         return Err(failure.error.to_string());
     }
     channels::add_arena_channels(&mut app);
+    if options.conditions.is_active() {
+        let c = &options.conditions;
+        println!(
+            "network conditioner: {:.1} % loss, {} ± {} ms, {:.1} % duplicated, seed {:?}",
+            c.loss * 100.0,
+            c.latency.as_millis(),
+            c.jitter.as_millis(),
+            c.duplicate * 100.0,
+            options.seed,
+        );
+    }
     app.init_resource::<Phase>().init_resource::<Clock>().init_resource::<Departures>();
     app.add_systems(Update, record_departures);
     match options.mode {
@@ -128,17 +171,51 @@ pub fn build_app(options: &Options) -> Result<App, String> {
     Ok(app)
 }
 
+/// Prints each connection lost before the planned end the frame it is reported, with its
+/// reason and what the bot had done, and records it as a problem of the run. The bot's
+/// entity goes a frame later, so it sends nothing more.
 fn record_departures(
     phase: Res<Phase>,
     mut left: MessageReader<PeerDisconnected>,
-    names: Query<&Bot>,
+    bots: Query<&Bot>,
     mut departures: ResMut<Departures>,
 ) {
     for message in left.read() {
-        let who = names.get(message.peer).map_or("a guest".to_string(), |bot| bot.name.clone());
         let phase = *phase;
-        departures.0.push(format!("{who} disconnected during {phase:?}: {}", message.reason));
+        if phase == Phase::Done {
+            continue;
+        }
+        let line = match bots.get(message.peer) {
+            Ok(bot) => format!(
+                "{} lost its connection during {phase:?}: {} (it had sent {} chat lines, {} \
+                 echoed; {} events, {} acknowledged); it stops",
+                bot.name,
+                message.reason,
+                bot.chat_sent,
+                bot.echoed,
+                bot.events_sent,
+                bot.acked()
+            ),
+            Err(_) => format!("a guest lost its connection during {phase:?}: {}", message.reason),
+        };
+        println!("! {line}");
+        departures.0.push(line);
     }
+}
+
+/// The App that only knows the arena's channels: what `--describe` prints.
+pub fn describe_app() -> App {
+    let mut app = App::new();
+    channels::add_arena_channels(&mut app);
+    app
+}
+
+/// The start banner: the channel table, with each id's wire bytes, and the protocol hash.
+pub fn banner(app: &App) -> String {
+    format!(
+        "arena channels (id, its 3 bytes on the wire, delivery contract):\n{}",
+        describe(app.world())
+    )
 }
 
 /// Runs one frame at `clock`, then sleeps until the next frame is due.
@@ -149,15 +226,10 @@ fn frame(app: &mut App, clock: Duration) {
     std::thread::sleep(FRAME.saturating_sub(started.elapsed()));
 }
 
-/// The protocol hash line both modes print.
-pub fn protocol_hash(app: &App) -> String {
-    format!("protocol hash: {}", app.world().resource::<ProtocolHash>())
-}
-
 /// Runs the listener only, printing joins and leaves, for `seconds` or forever.
 pub fn run_listener(options: &Options) -> Result<Outcome, String> {
     let mut app = build_app(options)?;
-    println!("{}", protocol_hash(&app));
+    print!("{}", banner(&app));
     let transport = app.world().resource::<UdpTransport>();
     let ports: Vec<String> = transport.peer_ports().map(|p| p.to_string()).collect();
     let listen = transport.listen_addr().map_or("-".into(), |a| a.to_string());
@@ -176,7 +248,8 @@ pub fn run_listener(options: &Options) -> Result<Outcome, String> {
     print!("{}", report::guest_table(world));
     let loads = report::port_loads(world);
     println!("{}", report::port_distribution(&loads));
-    Ok(Outcome { port_loads: loads, ..Outcome::default() })
+    let problems = world.resource::<RelayFailures>().problems();
+    Ok(Outcome { port_loads: loads, problems, ..Outcome::default() })
 }
 
 /// Runs the bots (and, in [`Mode::Local`], the listener they connect to): connect, play for
@@ -192,7 +265,7 @@ pub fn run_bots(options: &Options) -> Result<Outcome, String> {
             (listen, transport.public_key())
         }
     };
-    println!("{}", protocol_hash(&app));
+    print!("{}", banner(&app));
     match key {
         Some(key) => println!("{} bots connecting to {target}, pinning key {key}", options.bots),
         None => println!(
@@ -211,20 +284,11 @@ pub fn run_bots(options: &Options) -> Result<Outcome, String> {
         outcome.problems.push(problem);
         return Ok(outcome);
     }
-    let play = Duration::from_secs_f64(options.seconds.unwrap_or(5.0));
-    println!("playing for {:.1} s", play.as_secs_f64());
-    *app.world_mut().resource_mut::<Phase>() = Phase::Play;
-    let start = Instant::now();
-    while start.elapsed() < play {
-        frame(&mut app, start.elapsed());
-    }
-    *app.world_mut().resource_mut::<Phase>() = Phase::Drain;
     let local = options.mode == Mode::Local;
-    let drain = Instant::now();
-    while drain.elapsed() < DRAIN_LIMIT && !problems(&mut app, local).is_empty() {
-        frame(&mut app, start.elapsed());
+    let start = play_and_drain(&mut app, options, local);
+    if options.conditions.is_active() {
+        println!("{}", conditioner_summary(&app));
     }
-    println!("drained in {:.0} ms", drain.elapsed().as_secs_f64() * 1e3);
 
     let world = app.world_mut();
     if local {
@@ -246,6 +310,50 @@ pub fn run_bots(options: &Options) -> Result<Outcome, String> {
     outcome.problems.extend(problems(&mut app, local));
     close_all(&mut app, start);
     Ok(outcome)
+}
+
+/// What the network conditioner did over all ports of `app`, each way.
+fn conditioner_summary(app: &App) -> String {
+    let mut total = stardust::conditioner::ConditionerStats::default();
+    for (_, _, stats) in app.world().resource::<UdpTransport>().iter_port_stats() {
+        total.add(&stats.conditioner);
+    }
+    let line = |way: &str, d: stardust::conditioner::DirectionStats| {
+        let share = d.dropped as f64 * 100.0 / d.offered.max(1) as f64;
+        format!(
+            "{way} {} datagrams: dropped {} ({share:.1} %), duplicated {}, delayed {}",
+            d.offered, d.dropped, d.duplicated, d.delayed
+        )
+    };
+    format!("network conditioner: {}; {}", line("in", total.inbound), line("out", total.outbound))
+}
+
+/// Plays for `--seconds` (or until no bot is connected any more), then waits for what is in
+/// flight (at most [`DRAIN_LIMIT`]); returns when play started. The phase is then
+/// [`Phase::Done`].
+fn play_and_drain(app: &mut App, options: &Options, local: bool) -> Instant {
+    let play = Duration::from_secs_f64(options.seconds.unwrap_or(5.0));
+    println!("playing for {:.1} s", play.as_secs_f64());
+    *app.world_mut().resource_mut::<Phase>() = Phase::Play;
+    let start = Instant::now();
+    while start.elapsed() < play && bots_playing(app) {
+        frame(app, start.elapsed());
+    }
+    *app.world_mut().resource_mut::<Phase>() = Phase::Drain;
+    if bots_playing(app) {
+        let drain = Instant::now();
+        while drain.elapsed() < DRAIN_LIMIT && !missing(app, local).is_empty() {
+            frame(app, start.elapsed());
+        }
+        println!("drained in {:.0} ms", drain.elapsed().as_secs_f64() * 1e3);
+    } else {
+        println!(
+            "every bot lost its connection: stopped after {:.1} s",
+            start.elapsed().as_secs_f64()
+        );
+    }
+    *app.world_mut().resource_mut::<Phase>() = Phase::Done;
+    start
 }
 
 /// Runs frames until every bot is connected; fails as soon as one is refused.
@@ -278,14 +386,31 @@ fn connect_all(app: &mut App) -> Result<(), String> {
     }
 }
 
-/// Everything still missing: bots' echoes and acks, disconnections, and (when the listener
-/// runs here) any reliable count the two sides disagree on.
-fn problems(app: &mut App, local: bool) -> Vec<String> {
+/// Whether any bot is still connected.
+fn bots_playing(app: &mut App) -> bool {
+    let mut query = app.world_mut().query_filtered::<&PeerState, With<Bot>>();
+    query.iter(app.world()).any(PeerState::is_connected)
+}
+
+/// Everything the connected bots are still missing: echoes, acks and relayed lines, and
+/// (when the listener runs here) any reliable count the two sides disagree on.
+fn missing(app: &mut App, local: bool) -> Vec<String> {
     let world = app.world_mut();
-    let mut problems = world.resource::<Departures>().0.clone();
-    problems.extend(report::bot_problems(world));
+    let mut missing = report::bot_problems(world);
+    missing.extend(report::relay_problems(world));
     if local {
-        problems.extend(report::cross_check(world));
+        missing.extend(report::cross_check(world));
+    }
+    missing
+}
+
+/// Every problem of the run: connections lost before the end, what is missing, and what the
+/// listener (when it runs here) could not send.
+fn problems(app: &mut App, local: bool) -> Vec<String> {
+    let mut problems = app.world().resource::<Departures>().0.clone();
+    problems.extend(missing(app, local));
+    if let Some(failures) = app.world().get_resource::<RelayFailures>() {
+        problems.extend(failures.problems());
     }
     problems
 }

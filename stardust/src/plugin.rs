@@ -21,8 +21,8 @@
 //!    transport must ignore peers already `Disconnected`.
 //! 3. In [`StardustSet::Receive`] (`PreUpdate`): push received messages into each peer's
 //!    `PeerInbox` in the order the channel's contract delivers them, and update `PeerStats`
-//!    (`rtt`, `packet_loss`, `bytes_received`). Unknown channels and oversize messages may
-//!    be pushed as they are: dispatch drops and counts them.
+//!    (`rtt`, the packet loss figures, `bytes_received`). Unknown channels and oversize
+//!    messages may be pushed as they are: dispatch drops and counts them.
 //! 4. In [`StardustSet::Send`] (`PostUpdate`): drain each peer's `PeerOutbox` (keeping
 //!    per-channel order for ordered channels), update `bytes_sent`, and leave the outbox
 //!    empty.

@@ -3,6 +3,7 @@
 pub use crate::channel::{
     Channel, ChannelConfig, ChannelId, ChannelRegistry, Ordering, ProtocolHash, Reliability,
 };
+pub use crate::conditioner::{Conditions, NetworkConditioner};
 pub use crate::link::{Link, LinkPlugin};
 pub use crate::messages::{ChannelReader, ChannelWriter, SendError};
 pub use crate::peer::{

@@ -12,6 +12,8 @@ pub struct RuntimeStats {
     pub dropped_unknown_channel: u64,
     /// Incoming messages larger than their channel's `max_size`.
     pub dropped_oversize: u64,
+    /// Incoming messages on typed channels that do not decode as the channel's message type.
+    pub dropped_undecodable: u64,
     /// Outgoing messages whose peer entity was despawned between `send` and the flush.
     pub dropped_peer_gone: u64,
 }

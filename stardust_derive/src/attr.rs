@@ -4,7 +4,7 @@
 
 use proc_macro2::Group;
 use syn::meta::ParseNestedMeta;
-use syn::{Attribute, Expr, Ident, Meta, Path, Token};
+use syn::{Attribute, Expr, Ident, Meta, Path, Token, Type};
 
 use crate::ctxt::Errors;
 use crate::suggest::closest;
@@ -21,6 +21,7 @@ pub(crate) const KEYS: &[&str] = &[
     "name",
     "max_size",
     "priority",
+    "message",
     "crate",
 ];
 
@@ -49,6 +50,7 @@ pub(crate) struct ChannelAttr {
     pub(crate) name: Option<Keyed<String>>,
     pub(crate) max_size: Option<Keyed<u32>>,
     pub(crate) priority: Option<Keyed<u8>>,
+    pub(crate) message: Option<Keyed<Type>>,
     pub(crate) crate_path: Option<Keyed<Path>>,
     /// An unknown key was probably a misspelled `reliable`/`unreliable`: its error already
     /// tells the user what to write, so "missing `reliable` or `unreliable`" would be noise.
@@ -65,6 +67,8 @@ enum Follows {
     Nothing,
     /// `= value`.
     Value(Expr),
+    /// `= Type`, for the one key whose value is a type (`message`).
+    Type(Type),
     /// `(...)`: no key takes a list, but it must be consumed to keep parsing.
     List(Group),
 }
@@ -146,7 +150,7 @@ fn parse_key(
     meta: &ParseNestedMeta<'_>,
     errors: &mut Errors,
 ) -> syn::Result<()> {
-    let follows = follows(meta)?;
+    let follows = follows(meta, meta.path.is_ident("message"))?;
     let Some(key) = meta.path.get_ident().cloned() else {
         errors.error_spanned_by(
             &meta.path,
@@ -190,6 +194,10 @@ fn parse_key(
             });
             set(&mut channel.priority, keyed, errors);
         }
+        "message" => {
+            let keyed = typed(key, order, &follows, errors);
+            set(&mut channel.message, keyed, errors);
+        }
         "crate" => {
             let keyed = valued(
                 key,
@@ -207,9 +215,18 @@ fn parse_key(
 }
 
 /// Consumes what follows the key, so a bad value never stops the parse of later keys.
-fn follows(meta: &ParseNestedMeta<'_>) -> syn::Result<Follows> {
+/// With `type_value`, a value that reads as a whole type is parsed as one (`Vec<u8>` is
+/// not an expression); anything else is kept as an expression for the error message.
+fn follows(meta: &ParseNestedMeta<'_>, type_value: bool) -> syn::Result<Follows> {
     if meta.input.peek(Token![=]) {
-        Ok(Follows::Value(meta.value()?.parse()?))
+        let value = meta.value()?;
+        if type_value {
+            let fork = value.fork();
+            if fork.parse::<Type>().is_ok() && (fork.is_empty() || fork.peek(Token![,])) {
+                return Ok(Follows::Type(value.parse()?));
+            }
+        }
+        Ok(Follows::Value(value.parse()?))
     } else if meta.input.peek(syn::token::Paren) {
         Ok(Follows::List(meta.input.parse()?))
     } else {
@@ -222,11 +239,13 @@ fn flag(key: Ident, order: usize, follows: &Follows, errors: &mut Errors) -> Key
     let written = match follows {
         Follows::Nothing => None,
         Follows::Value(expr) => Some(format!("{key} = {}", value::shown(expr))),
+        Follows::Type(ty) => Some(format!("{key} = {}", value::shown(ty))),
         Follows::List(group) => Some(format!("{key}{}", value::shown(group))),
     };
     if let Some(written) = written {
         let tokens = match follows {
             Follows::Value(expr) => quote::quote!(#key = #expr),
+            Follows::Type(ty) => quote::quote!(#key = #ty),
             Follows::List(group) => quote::quote!(#key #group),
             Follows::Nothing => quote::quote!(#key),
         };
@@ -250,6 +269,11 @@ fn valued<T>(
 ) -> Keyed<T> {
     let value = match follows {
         Follows::Value(expr) => parse_value(expr).map_err(|error| errors.push(error)).ok(),
+        // Only `message` parses types, and it does not come here.
+        Follows::Type(ty) => {
+            errors.error_spanned_by(ty, format!("`{key}` needs a value: write `{example}`"));
+            None
+        }
         Follows::Nothing => {
             errors.error_spanned_by(&key, format!("`{key}` needs a value: write `{example}`"));
             None
@@ -259,6 +283,33 @@ fn valued<T>(
                 quote::quote!(#key #group),
                 format!(
                     "`{key}` takes its value after `=`: write `{example}`, not `{key}{}`",
+                    value::shown(group)
+                ),
+            );
+            None
+        }
+    };
+    Keyed { key, value, order }
+}
+
+/// `message = Type`: the message type, checked by [`value::message_type`].
+fn typed(key: Ident, order: usize, follows: &Follows, errors: &mut Errors) -> Keyed<Type> {
+    let example = "message = ChatLine";
+    let value = match follows {
+        Follows::Type(ty) => value::message_type(ty).map_err(|error| errors.push(error)).ok(),
+        Follows::Value(expr) => {
+            errors.push(value::not_a_type(expr));
+            None
+        }
+        Follows::Nothing => {
+            errors.error_spanned_by(&key, format!("`{key}` needs a type: write `{example}`"));
+            None
+        }
+        Follows::List(group) => {
+            errors.error_spanned_by(
+                quote::quote!(#key #group),
+                format!(
+                    "`{key}` takes its type after `=`: write `{example}`, not `{key}{}`",
                     value::shown(group)
                 ),
             );

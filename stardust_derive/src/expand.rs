@@ -5,9 +5,10 @@ use quote::quote;
 use syn::DeriveInput;
 use syn::ext::IdentExt;
 
-use crate::attr;
+use crate::attr::{self, ChannelAttr};
 use crate::ctxt::Errors;
 use crate::validate::{self, IdSource, Ordering, Reliability, ValidChannel};
+use crate::value;
 
 /// The whole derive: parse, validate, generate.
 pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
@@ -25,7 +26,7 @@ pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
                      this bug to Stardust with the attribute you wrote",
                 );
             }
-            fallback(input, &krate, &errors)
+            fallback(input, &krate, &attr, &errors)
         }
     }
 }
@@ -65,6 +66,7 @@ fn impl_channel(input: &DeriveInput, krate: &syn::Path, channel: &ValidChannel) 
         let priority = Literal::u8_unsuffixed(priority);
         quote!(.with_priority(#priority))
     });
+    let message = message_items(channel.message.as_ref(), krate);
     quote! {
         const _: () = {
             #[automatically_derived]
@@ -77,8 +79,27 @@ fn impl_channel(input: &DeriveInput, krate: &syn::Path, channel: &ValidChannel) 
                     )
                     #max_size
                     #priority;
+                #message
             }
         };
+    }
+}
+
+/// `type Message` and `MESSAGE_TYPE`: the named type, or `Raw` for a byte channel.
+fn message_items(message: Option<&syn::Type>, krate: &syn::Path) -> TokenStream {
+    match message {
+        Some(ty) => {
+            let name = value::type_name(ty);
+            quote! {
+                type Message = #ty;
+                const MESSAGE_TYPE: ::core::option::Option<&'static str> =
+                    ::core::option::Option::Some(#name);
+            }
+        }
+        None => quote! {
+            type Message = #krate::channel::Raw;
+            const MESSAGE_TYPE: ::core::option::Option<&'static str> = ::core::option::Option::None;
+        },
     }
 }
 
@@ -93,13 +114,21 @@ fn type_path_id(input: &DeriveInput, krate: &syn::Path) -> TokenStream {
 }
 
 /// The errors, plus an impl with placeholder consts so that uses of the type
-/// (`Broken::ID`, `app.add_channel::<Broken>()`) raise no second error.
-fn fallback(input: &DeriveInput, krate: &syn::Path, errors: &Errors) -> TokenStream {
+/// (`Broken::ID`, `app.add_channel::<Broken>()`, sending its message type) raise no second
+/// error.
+fn fallback(
+    input: &DeriveInput,
+    krate: &syn::Path,
+    attr: &ChannelAttr,
+    errors: &Errors,
+) -> TokenStream {
     let errors = errors.to_compile_errors();
     let ty = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     let predicates = where_clause.into_iter().flat_map(|clause| &clause.predicates);
     let id = type_path_id(input, krate);
+    let message = attr.message.as_ref().and_then(|keyed| keyed.value.as_ref());
+    let message = message_items(message, krate);
     quote! {
         #errors
 
@@ -120,6 +149,7 @@ fn fallback(input: &DeriveInput, krate: &syn::Path, errors: &Errors) -> TokenStr
                         #krate::channel::Reliability::Reliable,
                         #krate::channel::Ordering::Unordered,
                     );
+                #message
             }
         };
     }

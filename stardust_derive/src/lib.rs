@@ -34,6 +34,10 @@ use proc_macro::TokenStream;
 /// pub struct ChatV2;
 ///
 /// #[derive(Channel)]
+/// #[channel(reliable, ordered, message = ChatLine)]          // typed: sends &ChatLine, reads ChatLine
+/// pub struct TypedChat;
+///
+/// #[derive(Channel)]
 /// #[channel(unreliable, crate = my_engine::net::stardust)]   // re-exported crate path
 /// pub struct Ping;
 /// ```
@@ -48,10 +52,22 @@ use proc_macro::TokenStream;
 /// | `name` | non-empty string literal | none | id = hash of the name; not with `id` |
 /// | `max_size` | integer literal in `1..=16777216` (bytes) | `1048576` (1 MiB) if reliable, `1024` if unreliable | largest message accepted |
 /// | `priority` | integer literal in `0..=255` | `128` | higher goes first when channels compete for bandwidth |
+/// | `message` | an owned type that implements `serde::Serialize` and `serde::Deserialize` | none: messages are bytes | `ChannelWriter` sends `&T`, `ChannelReader` yields `T`, encoded with postcard; the type as written (whitespace removed) is part of the protocol hash |
 /// | `crate` | path, e.g. `my_engine::net::stardust` | `::stardust` | where the generated code finds Stardust |
 ///
 /// The defaults are `ChannelConfig::DEFAULT_RELIABLE_MAX_SIZE`,
 /// `ChannelConfig::DEFAULT_UNRELIABLE_MAX_SIZE` and `ChannelConfig::DEFAULT_PRIORITY`.
+///
+/// # Typed messages
+///
+/// With `message = T`, the channel carries values of `T`: `ChannelWriter::send` takes a `&T`
+/// and encodes it with [postcard](https://docs.rs/postcard) (a compact, specified binary
+/// format, described for other languages in Stardust's docs/PROTOCOL.md), refusing an
+/// encoding above `max_size`; `ChannelReader::read` yields `(peer, T)`. A received payload
+/// that is not exactly one encoding of `T` is dropped and counted in the peer's stats. The
+/// name of `T` as written enters the protocol hash, so two builds that disagree on it do
+/// not connect; a change *inside* `T` does not, so give the game's protocol a version with
+/// `add_protocol_value` when a message type changes shape.
 ///
 /// # The id
 ///

@@ -1,7 +1,7 @@
 //! Rules between keys and about the annotated type, turning a parsed [`ChannelAttr`] into
 //! a [`ValidChannel`] that `expand` can generate without further checks.
 
-use syn::{Data, DeriveInput, GenericParam};
+use syn::{Data, DeriveInput, GenericParam, Type};
 
 use crate::attr::{ChannelAttr, Keyed};
 use crate::ctxt::Errors;
@@ -40,6 +40,8 @@ pub(crate) struct ValidChannel {
     pub(crate) max_size: Option<u32>,
     /// `None`: the default priority.
     pub(crate) priority: Option<u8>,
+    /// `None`: a byte channel.
+    pub(crate) message: Option<Type>,
 }
 
 /// Checks the type's shape and the rules between keys, recording every violation.
@@ -75,6 +77,10 @@ pub(crate) fn check(
         },
         max_size: optional(&attr.max_size)?,
         priority: optional(&attr.priority)?,
+        message: match &attr.message {
+            None => None,
+            Some(keyed) => Some(keyed.value.clone()?),
+        },
     };
     errors.is_empty().then_some(valid)
 }

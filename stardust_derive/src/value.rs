@@ -2,7 +2,7 @@
 //! checking it on its own: literal type and range. Rules between keys live in `validate`.
 
 use quote::ToTokens;
-use syn::{Expr, ExprGroup, ExprLit, ExprUnary, Lit, Path, UnOp};
+use syn::{Expr, ExprGroup, ExprLit, ExprUnary, Lit, Path, Type, UnOp};
 
 /// What an integer key accepts, and how to tell the user.
 pub(crate) struct IntKey {
@@ -114,6 +114,44 @@ pub(crate) fn crate_path(expr: &Expr) -> syn::Result<Path> {
     }
 }
 
+/// The type of a `message = …` value: an owned, concrete type (what readers get back
+/// decoded), so references, `_`, `impl Trait`, `dyn Trait`, `!` and pointers are refused.
+pub(crate) fn message_type(ty: &Type) -> syn::Result<Type> {
+    let mut inner = ty;
+    while let Type::Group(group) = inner {
+        inner = &group.elem;
+    }
+    let why = match inner {
+        Type::Reference(_) => {
+            "borrows: readers get each message decoded into a value they own, so name an \
+             owned type (`String` rather than `&str`, `Vec<T>` rather than `&[T]`)"
+        }
+        Type::Infer(_) => "leaves the type to inference: name the message type",
+        Type::ImplTrait(_) | Type::TraitObject(_) => {
+            "is not a concrete type: name one struct or enum (use an enum for several kinds \
+             of message)"
+        }
+        Type::Never(_) => "cannot carry a message: name a struct or enum",
+        Type::Ptr(_) | Type::BareFn(_) => {
+            "cannot travel over the network: name a struct or enum that implements \
+             `serde::Serialize` and `serde::Deserialize`"
+        }
+        _ => return Ok(ty.clone()),
+    };
+    let written = shown(ty).replace("& ", "&");
+    Err(syn::Error::new_spanned(ty, format!("`message = {written}` {why}")))
+}
+
+/// The error for a `message = …` value that is not a type, such as a string literal.
+pub(crate) fn not_a_type(found: &Expr) -> syn::Error {
+    wrong_type("message", "a type", "message = ChatLine", found)
+}
+
+/// A message type's name as the protocol hash absorbs it: its tokens, whitespace removed.
+pub(crate) fn type_name(ty: &Type) -> String {
+    ty.to_token_stream().to_string().chars().filter(|c| !c.is_whitespace()).collect()
+}
+
 /// "`key` expects `kind` such as `example`, found …", with a hint when the user quoted
 /// a number or a path.
 fn wrong_type(key: &str, kind: &str, example: &str, found: &Expr) -> syn::Error {
@@ -121,6 +159,7 @@ fn wrong_type(key: &str, kind: &str, example: &str, found: &Expr) -> syn::Error 
         Expr::Lit(ExprLit { lit: Lit::Str(_), .. }) if kind != "a string literal" => {
             "; write it without quotes"
         }
+        _ if kind == "a type" => "",
         Expr::Lit(_) | Expr::Unary(_) => "",
         _ if kind == "an integer literal" => {
             "; constants and expressions are not accepted because the derive checks the \
@@ -209,5 +248,34 @@ mod tests {
             shown(&crate_path(&expr("::my_engine::net::stardust")).unwrap()),
             "::my_engine::net::stardust"
         );
+    }
+
+    fn ty(text: &str) -> Type {
+        syn::parse_str(text).unwrap()
+    }
+
+    #[test]
+    fn message_types_are_owned_and_concrete() {
+        for good in ["ChatLine", "game::net::ChatLine", "Vec<u8>", "(u32, String)", "[f32; 3]"] {
+            assert!(message_type(&ty(good)).is_ok(), "{good}");
+        }
+        for (bad, says) in [
+            ("&'static str", "borrows"),
+            ("_", "inference"),
+            ("impl Trait", "not a concrete type"),
+            ("dyn Trait", "not a concrete type"),
+            ("!", "cannot carry"),
+            ("*const u8", "cannot travel"),
+        ] {
+            let error = message_type(&ty(bad)).unwrap_err().to_string();
+            assert!(error.contains(says), "{bad}: {error}");
+        }
+    }
+
+    #[test]
+    fn message_type_names_drop_whitespace() {
+        assert_eq!(type_name(&ty("game :: ChatLine")), "game::ChatLine");
+        assert_eq!(type_name(&ty("Vec< u8 >")), "Vec<u8>");
+        assert_eq!(type_name(&ty("(u32, String)")), "(u32,String)");
     }
 }

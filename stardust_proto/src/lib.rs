@@ -33,5 +33,8 @@ pub use connection::{
     EndpointSecurity, EndpointStats, Handled, HandshakeConfig, Received, RecordKey, SecureClient,
     ZeroDropReason, ZeroStats,
 };
-pub use session::{DropCounts, DropReason, SendError, Session, SessionConfig, SessionStats};
+pub use session::{
+    DropCounts, DropReason, LOSS_WINDOW, PacketFates, SendError, Session, SessionConfig,
+    SessionStats,
+};
 pub use wire::{ReasonCode, packet, payload, sealed, zero};

@@ -11,6 +11,8 @@ pub mod args;
 pub mod bot;
 #[path = "../../examples/arena/channels.rs"]
 pub mod channels;
+#[path = "../../examples/arena/describe.rs"]
+pub mod describe;
 #[path = "../../examples/arena/host.rs"]
 pub mod host;
 #[path = "../../examples/arena/phase.rs"]

@@ -12,6 +12,11 @@
 //! baseline moves the same 100,000 `(peer, channel, Bytes)` handles through three plain
 //! `Vec`s, the least any queue-based design must do, so the ratio shows the runtime's
 //! overhead.
+//!
+//! The typed run sends the same number of messages on a typed channel
+//! (`#[channel(message = Snapshot)]`): each is encoded with postcard when sent, checked at
+//! dispatch and decoded when read, so its figure beside the byte runs is the price of typed
+//! messages.
 
 // Written like game code: Bevy system params without `'_` lifetimes.
 
@@ -68,6 +73,38 @@ static GLOBAL: CountingAllocator = CountingAllocator;
 #[channel(unreliable, sequenced, max_size = 1024, id = 0x00BE01)]
 struct State;
 
+/// A typical replication update, 64 bytes when encoded as sent (checked in `main`).
+#[derive(serde::Serialize, serde::Deserialize, Clone, Copy)]
+struct Snapshot {
+    entity: u32,
+    tick: u32,
+    position: [f32; 3],
+    velocity: [f32; 3],
+    rotation: [f32; 4],
+    health: u8,
+    inputs: [u8; 19],
+}
+
+impl Snapshot {
+    /// The `index`th snapshot sent to a peer in a frame: two 2-byte varints, ten 4-byte
+    /// floats, one byte and a 19-byte array, 64 bytes encoded.
+    fn new(index: usize) -> Snapshot {
+        Snapshot {
+            entity: 1_000 + index as u32,
+            tick: 9_000,
+            position: [1.0, 2.0, 3.0],
+            velocity: [0.5, 0.0, -0.5],
+            rotation: [0.0, 0.0, 0.0, 1.0],
+            health: 100,
+            inputs: [index as u8; 19],
+        }
+    }
+}
+
+#[derive(Channel)]
+#[channel(unreliable, sequenced, max_size = 1024, id = 0x00BE02, message = Snapshot)]
+struct TypedState;
+
 /// How the sender builds each payload.
 #[derive(Resource, Clone, Copy, PartialEq, Eq, Debug)]
 enum Payloads {
@@ -75,6 +112,9 @@ enum Payloads {
     Shared,
     /// A fresh 64-byte `Vec` per message: one allocation per message, the payload itself.
     Fresh,
+    /// A [`Snapshot`] per message on a typed channel: encoded on send, checked at dispatch,
+    /// decoded on read.
+    Typed,
 }
 
 #[derive(Resource)]
@@ -93,11 +133,26 @@ fn send_all(
         for index in 0..PER_PEER {
             let payload = match *mode {
                 Payloads::Shared => shared.0.clone(),
-                Payloads::Fresh => Bytes::from(vec![index as u8; PAYLOAD]),
+                Payloads::Fresh | Payloads::Typed => Bytes::from(vec![index as u8; PAYLOAD]),
             };
             // Every peer is connected and every payload fits: an error is a bench bug.
             writer.send(peer, payload).expect("send accepted");
         }
+    }
+}
+
+fn send_typed(mut writer: ChannelWriter<TypedState>, peers: Query<Entity, With<Peer>>) {
+    for peer in &peers {
+        for index in 0..PER_PEER {
+            writer.send(peer, &Snapshot::new(index)).expect("send accepted");
+        }
+    }
+}
+
+fn read_typed(reader: ChannelReader<TypedState>, mut count: ResMut<ReadCount>) {
+    for (peer, snapshot) in reader.read() {
+        black_box((peer, snapshot.entity, snapshot.position));
+        count.0 += 1;
     }
 }
 
@@ -114,13 +169,19 @@ fn linked_apps(mode: Payloads) -> (App, App) {
     let mut sender = App::new();
     let mut receiver = App::new();
     for app in [&mut sender, &mut receiver] {
-        app.add_plugins((StardustPlugin, LinkPlugin)).add_channel::<State>();
+        app.add_plugins((StardustPlugin, LinkPlugin))
+            .add_channel::<State>()
+            .add_channel::<TypedState>();
     }
-    sender
-        .insert_resource(mode)
-        .insert_resource(SharedPayload(Bytes::from(vec![7u8; PAYLOAD])))
-        .add_systems(Update, send_all.run_if(any_peer_connected));
-    receiver.init_resource::<ReadCount>().add_systems(Update, read_all);
+    sender.insert_resource(mode).insert_resource(SharedPayload(Bytes::from(vec![7u8; PAYLOAD])));
+    receiver.init_resource::<ReadCount>();
+    if mode == Payloads::Typed {
+        sender.add_systems(Update, send_typed.run_if(any_peer_connected));
+        receiver.add_systems(Update, read_typed);
+    } else {
+        sender.add_systems(Update, send_all.run_if(any_peer_connected));
+        receiver.add_systems(Update, read_all);
+    }
     for _ in 0..PEERS {
         stardust::link::connect(&mut sender, &mut receiver);
     }
@@ -218,7 +279,11 @@ fn main() {
     );
     let baseline = measure_baseline();
     println!("baseline (3 plain Vec moves + read): {baseline}");
-    for mode in [Payloads::Shared, Payloads::Fresh] {
+    for index in [0, PER_PEER - 1] {
+        let encoded = postcard::to_allocvec(&Snapshot::new(index)).expect("encodes");
+        assert_eq!(encoded.len(), PAYLOAD, "typed and byte payloads are the same size");
+    }
+    for mode in [Payloads::Shared, Payloads::Fresh, Payloads::Typed] {
         let figures = measure_runtime(mode);
         let spread = &figures.ns_per_message;
         println!(

@@ -9,7 +9,7 @@ use super::registry::ChannelRegistry;
 use super::{ChannelConfig, Ordering, Reliability};
 
 /// A 64-bit fingerprint of everything two peers must agree on: every registered
-/// channel's id and config, and every value added with
+/// channel's id, config and message type, and every value added with
 /// [`add_protocol_value`](crate::plugin::ChannelAppExt::add_protocol_value).
 ///
 /// Invariant: always up to date with the app's [`ChannelRegistry`] and protocol values.
@@ -23,6 +23,10 @@ use super::{ChannelConfig, Ordering, Reliability};
 /// 2. for each channel in ascending id order, 11 bytes: `0x43` (`'C'`), the id (3 bytes, the
 ///    id itself, not its `+1` wire form), reliability (`0` reliable, `1` unreliable), ordering
 ///    (`0` unordered, `1` sequenced, `2` ordered), `max_size` (4 bytes), `priority` (1 byte);
+///    A typed channel's record is followed at once by its message type: `0x4D` (`'M'`), the
+///    type name's length (4 bytes), the type name's UTF-8 bytes (as written in
+///    `message = …`, whitespace removed). Byte channels add nothing, so their hashes are
+///    those of earlier versions;
 /// 3. for each protocol value in ascending byte order of its key: `0x56` (`'V'`), the key's
 ///    length (4 bytes), the key's UTF-8 bytes, the value's length (4 bytes), the value's bytes.
 #[derive(Resource, Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -34,6 +38,9 @@ impl ProtocolHash {
         let mut hasher = ProtocolHasher::new();
         for entry in registry.iter() {
             hasher.channel(entry.id.get(), &entry.config);
+            if let Some(message) = entry.message {
+                hasher.message_type(message);
+            }
         }
         for (key, value) in &values.0 {
             hasher.value(key.as_bytes(), value);
@@ -86,6 +93,13 @@ impl ProtocolHasher {
         let [s0, s1, s2, s3] = config.max_size.to_be_bytes();
         let record = [b'C', a, b, c, reliability, ordering, s0, s1, s2, s3, config.priority];
         self.state = fnv1a_64_continue(self.state, &record);
+    }
+
+    /// Absorbs the message type of the channel absorbed last (typed channels only).
+    pub fn message_type(&mut self, name: &str) {
+        self.state = fnv1a_64_continue(self.state, b"M");
+        self.state = fnv1a_64_continue(self.state, &len_be(name.as_bytes()));
+        self.state = fnv1a_64_continue(self.state, name.as_bytes());
     }
 
     /// Absorbs one key/value pair.

@@ -16,6 +16,9 @@ pub struct ChannelEntry {
     pub config: ChannelConfig,
     /// The Rust type that declared the channel, for diagnostics.
     pub type_name: &'static str,
+    /// The channel's message type as written in `message = …` ([`Channel::MESSAGE_TYPE`]);
+    /// `None` for byte channels.
+    pub message: Option<&'static str>,
     type_id: TypeId,
 }
 
@@ -49,8 +52,13 @@ impl ChannelRegistry {
                 id = C::ID,
             );
         }
-        let entry =
-            ChannelEntry { id: C::ID, config: C::CONFIG, type_name: type_name::<C>(), type_id };
+        let entry = ChannelEntry {
+            id: C::ID,
+            config: C::CONFIG,
+            type_name: type_name::<C>(),
+            message: C::MESSAGE_TYPE,
+            type_id,
+        };
         self.by_id.insert(C::ID, entry);
         self.by_type.insert(type_id, C::ID);
     }

@@ -26,16 +26,30 @@ pub struct IncomingMessages {
 #[derive(Debug)]
 struct IncomingSlot {
     max_size: usize,
+    /// A typed channel's decode check; `None` for byte channels.
+    check: Option<fn(&[u8]) -> bool>,
     messages: Inbound,
 }
 
+/// What [`IncomingMessages::deliver`] did with a payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Delivery {
+    /// Appended: readers will see it.
+    Delivered,
+    /// Dropped: longer than the channel's `max_size`.
+    Oversize,
+    /// Dropped: not exactly one encoding of the typed channel's message type.
+    Undecodable,
+}
+
 impl IncomingMessages {
-    /// Gives channel `id` a slot (once), for messages of at most `max_size` bytes.
-    pub(super) fn add(&mut self, id: ChannelId, max_size: u32) {
+    /// Gives channel `id` a slot (once), for messages of at most `max_size` bytes that pass
+    /// `check` (a typed channel's decode check; `None` accepts any payload).
+    pub(super) fn add(&mut self, id: ChannelId, max_size: u32, check: Option<fn(&[u8]) -> bool>) {
         if let Err(position) = self.index.binary_search_by_key(&id, |&(id, _)| id) {
             let max_size = usize::try_from(max_size).unwrap_or(usize::MAX);
             self.index.insert(position, (id, self.slots.len()));
-            self.slots.push(IncomingSlot { max_size, messages: Inbound::default() });
+            self.slots.push(IncomingSlot { max_size, check, messages: Inbound::default() });
         }
     }
 
@@ -57,15 +71,18 @@ impl IncomingMessages {
         }
     }
 
-    /// Appends `peer`'s `payload` to slot `slot` (from [`slot_of`](Self::slot_of)); `false`
-    /// (and nothing appended) when it is longer than the channel's `max_size`.
-    pub(super) fn deliver(&mut self, slot: usize, peer: Entity, payload: Bytes) -> bool {
-        let Some(slot) = self.slots.get_mut(slot) else { return false };
+    /// Appends `peer`'s `payload` to slot `slot` (from [`slot_of`](Self::slot_of)), unless
+    /// it is longer than the channel's `max_size` or fails its decode check.
+    pub(super) fn deliver(&mut self, slot: usize, peer: Entity, payload: Bytes) -> Delivery {
+        let Some(slot) = self.slots.get_mut(slot) else { return Delivery::Oversize };
         if payload.len() > slot.max_size {
-            return false;
+            return Delivery::Oversize;
+        }
+        if slot.check.is_some_and(|decodes| !decodes(&payload)) {
+            return Delivery::Undecodable;
         }
         slot.messages.push(peer, payload);
-        true
+        Delivery::Delivered
     }
 }
 

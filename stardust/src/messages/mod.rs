@@ -2,21 +2,26 @@
 //! and the untyped per-peer queues transports use ([`PeerInbox`], [`PeerOutbox`]).
 //!
 //! The path of a message, one frame:
-//! 1. `Update` (or any schedule): a game system calls [`ChannelWriter::send`]; the message
-//!    sits in the system's private buffer, then in [`OutgoingMessages`] once Bevy applies it.
+//! 1. `Update` (or any schedule): a game system calls [`ChannelWriter::send`]; a typed
+//!    channel's message is encoded there (postcard); the payload sits in the system's private
+//!    buffer, then in [`OutgoingMessages`] once Bevy applies it.
 //! 2. `PostUpdate`, [`StardustSet::Flush`]: moved to the peer's [`PeerOutbox`] as
 //!    `(ChannelId, Bytes)`, keeping each channel's send order.
 //! 3. [`StardustSet::Send`]: the transport drains the outbox onto the network.
 //! 4. Next `PreUpdate`, [`StardustSet::Receive`]: the remote transport fills the peer's
 //!    [`PeerInbox`].
 //! 5. [`StardustSet::Dispatch`]: routed by channel id into [`IncomingMessages`], where
-//!    [`ChannelReader`]s see it (see [`ChannelReader`] for how long).
+//!    [`ChannelReader`]s see it (see [`ChannelReader`] for how long). A typed channel's
+//!    payload must decode as its message type to get there; readers decode it again as they
+//!    read, so they own what they get.
 //!
 //! Steps 2 and 5 are one system each, whatever the number of channels: registering a
 //! channel adds no system to the frame.
 //!
 //! No step copies a payload or allocates per message: payloads are [`bytes::Bytes`]
-//! handles and every queue keeps its capacity across frames.
+//! handles and every queue keeps its capacity across frames. Typed messages are encoded
+//! into chunks shared by many messages, so they add no allocation per message either,
+//! beyond what decoding a value with heap fields (a `String`) needs.
 //!
 //! [`StardustSet::Flush`]: crate::plugin::StardustSet::Flush
 //! [`StardustSet::Send`]: crate::plugin::StardustSet::Send

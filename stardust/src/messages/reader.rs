@@ -3,13 +3,11 @@
 use core::marker::PhantomData;
 use core::sync::atomic::{AtomicU64, Ordering};
 
+use super::incoming::{Inbound, IncomingMessages};
+use crate::channel::{Channel, ChannelMessage};
 use bevy::ecs::entity::Entity;
 use bevy::ecs::system::{Local, Res, SystemParam};
 use bevy::ecs::world::{FromWorld, World};
-use bytes::Bytes;
-
-use super::incoming::{Inbound, IncomingMessages};
-use crate::channel::Channel;
 
 /// A reader's position: the sequence number of the first message it has not seen, and
 /// where its channel's messages are in [`IncomingMessages`].
@@ -46,6 +44,30 @@ impl<C: Channel> FromWorld for ReaderCursor<C> {
 /// }
 /// ```
 ///
+/// On a typed channel (`#[channel(message = T)]`) it yields `(peer, T)`, decoded from the
+/// payload. Only payloads that are exactly one encoding of `T` get this far: the others are
+/// dropped at dispatch and counted in the sender's
+/// [`PeerStats::dropped_undecodable`](crate::peer::PeerStats::dropped_undecodable).
+///
+/// ```
+/// # use bevy::prelude::*;
+/// # use stardust::prelude::*;
+/// #[derive(serde::Serialize, serde::Deserialize)]
+/// struct ChatLine {
+///     text: String,
+/// }
+///
+/// #[derive(Channel)]
+/// #[channel(reliable, ordered, message = ChatLine)]
+/// struct Chat;
+///
+/// fn read_chat(chat: ChannelReader<Chat>) {
+///     for (peer, line) in chat.read() {
+///         info!("{peer}: {}", line.text);
+///     }
+/// }
+/// ```
+///
 /// # Message lifetime
 /// A system with a `ChannelReader<C>` that runs once every frame sees every message of `C`
 /// exactly once, whether it runs before or after
@@ -69,12 +91,16 @@ impl<C: Channel> ChannelReader<'_, '_, C> {
         self.incoming.inbound(self.cursor.slot)
     }
 
-    /// The messages this reader has not seen yet, oldest first, as `(peer, payload)`; marks
-    /// them all as seen (a second call in the same run yields nothing new).
-    pub fn read(&self) -> impl Iterator<Item = (Entity, &Bytes)> + '_ {
+    /// The messages this reader has not seen yet, oldest first, as `(peer, payload)` on a
+    /// byte channel or `(peer, message)` on a typed one; marks them all as seen (a second
+    /// call in the same run yields nothing new). A typed message is decoded as the iterator
+    /// reaches it.
+    pub fn read(
+        &self,
+    ) -> impl Iterator<Item = (Entity, <C::Message as ChannelMessage>::Read<'_>)> + '_ {
         let inbound = self.inbound();
         let cursor = self.cursor.next.swap(inbound.next_sequence(), Ordering::Relaxed);
-        inbound.since(cursor)
+        inbound.since(cursor).filter_map(|(peer, payload)| Some((peer, C::Message::read(payload)?)))
     }
 
     /// How many messages [`read`](Self::read) would yield.

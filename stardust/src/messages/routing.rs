@@ -5,9 +5,9 @@ use bevy::app::App;
 use bevy::ecs::entity::Entity;
 use bevy::ecs::system::{Query, ResMut, SystemParam};
 
-use super::incoming::IncomingMessages;
+use super::incoming::{Delivery, IncomingMessages};
 use super::{OutgoingMessages, PeerInbox, PeerOutbox};
-use crate::channel::{Channel, ChannelId};
+use crate::channel::{Channel, ChannelId, ChannelMessage};
 use crate::peer::PeerStats;
 use crate::stats::RuntimeStats;
 
@@ -20,7 +20,8 @@ use crate::stats::RuntimeStats;
 pub(crate) fn install_channel<C: Channel>(app: &mut App) {
     app.init_resource::<RuntimeStats>();
     let world = app.world_mut();
-    world.get_resource_or_init::<IncomingMessages>().add(C::ID, C::CONFIG.max_size);
+    let check = <C::Message as ChannelMessage>::CHECK;
+    world.get_resource_or_init::<IncomingMessages>().add(C::ID, C::CONFIG.max_size, check);
     world.get_resource_or_init::<OutgoingMessages>().add(C::ID);
 }
 
@@ -35,8 +36,8 @@ pub(crate) struct Routing<'w, 's> {
 
 impl Routing<'_, '_> {
     /// Starts every channel's next dispatch, then drains every peer's inbox into the
-    /// channels, dropping and counting unknown channel ids and oversize messages. Order
-    /// within a peer and channel is preserved.
+    /// channels, dropping and counting unknown channel ids, oversize messages and typed
+    /// messages that do not decode. Order within a peer and channel is preserved.
     pub(crate) fn route(&mut self) {
         let incoming = &mut *self.incoming;
         incoming.rotate();
@@ -44,7 +45,7 @@ impl Routing<'_, '_> {
             if inbox.messages.is_empty() {
                 continue;
             }
-            let (mut received, mut unknown, mut oversize) = (0, 0, 0);
+            let (mut received, mut unknown, mut oversize, mut undecodable) = (0, 0, 0, 0);
             // Messages of one channel usually come in runs: remember the last lookup.
             let mut last: Option<(ChannelId, usize)> = None;
             for (id, payload) in inbox.messages.drain(..) {
@@ -61,10 +62,17 @@ impl Routing<'_, '_> {
                         }
                     },
                 };
-                if incoming.deliver(slot, peer, payload) {
-                    received += 1;
-                } else {
-                    oversize += 1;
+                match incoming.deliver(slot, peer, payload) {
+                    Delivery::Delivered => received += 1,
+                    Delivery::Oversize => oversize += 1,
+                    Delivery::Undecodable => {
+                        undecodable += 1;
+                        stats.count_undecodable(id);
+                        bevy::log::debug!(
+                            "peer {peer}: dropped a message on channel {id} that does not decode \
+                             as the channel's message type"
+                        );
+                    }
                 }
             }
             stats.messages_received += received;
@@ -72,6 +80,7 @@ impl Routing<'_, '_> {
             stats.dropped_oversize += oversize;
             self.totals.dropped_unknown_channel += unknown;
             self.totals.dropped_oversize += oversize;
+            self.totals.dropped_undecodable += undecodable;
             if unknown + oversize > 0 {
                 bevy::log::debug!(
                     "peer {peer}: dropped {unknown} messages on unknown channels and {oversize} \

@@ -11,7 +11,7 @@ use bevy::ecs::world::{DeferredWorld, FromWorld, World};
 use bytes::Bytes;
 
 use super::SendError;
-use crate::channel::{Channel, ChannelId};
+use crate::channel::{Channel, ChannelId, ChannelMessage, Encoder, IntoMessage, Outgoing};
 use crate::peer::{Peer, PeerState};
 
 /// Every message sent this frame and not yet flushed: per registered channel, its
@@ -68,6 +68,8 @@ impl OutgoingMessages {
 #[derive(Debug)]
 pub struct WriterBuffer<C: Channel> {
     messages: Vec<(Entity, Bytes)>,
+    /// Where a typed channel's messages are encoded.
+    encoder: Encoder,
     slot: usize,
     _channel: PhantomData<fn() -> C>,
 }
@@ -79,7 +81,12 @@ impl<C: Channel> FromWorld for WriterBuffer<C> {
         super::assert_registered::<C>(world, "ChannelWriter");
         let slot = world.get_resource_or_init::<OutgoingMessages>().slot_of(C::ID);
         let slot = slot.unwrap_or_else(|| super::not_installed::<C>("ChannelWriter"));
-        WriterBuffer { messages: Vec::new(), slot, _channel: PhantomData }
+        WriterBuffer {
+            messages: Vec::new(),
+            encoder: Encoder::default(),
+            slot,
+            _channel: PhantomData,
+        }
     }
 }
 
@@ -98,6 +105,8 @@ impl<C: Channel> SystemBuffer for WriterBuffer<C> {
 
 /// Sends messages on channel `C` to peers.
 ///
+/// On a byte channel a message is anything `Into<Bytes>`:
+///
 /// ```
 /// # use bevy::prelude::*;
 /// # use stardust::prelude::*;
@@ -108,6 +117,27 @@ impl<C: Channel> SystemBuffer for WriterBuffer<C> {
 ///     for peer in &peers {
 ///         chat.send(peer, b"hello".as_slice()).unwrap();
 ///     }
+/// }
+/// ```
+///
+/// On a typed channel (`#[channel(message = T)]`) it is a `&T`, encoded with postcard when
+/// sent; the encoding is cut from a chunk the writer keeps, so small messages do not
+/// allocate one by one:
+///
+/// ```
+/// # use bevy::prelude::*;
+/// # use stardust::prelude::*;
+/// #[derive(serde::Serialize, serde::Deserialize)]
+/// struct ChatLine {
+///     text: String,
+/// }
+///
+/// #[derive(Channel)]
+/// #[channel(reliable, ordered, message = ChatLine)]
+/// struct Chat;
+///
+/// fn send_chat(mut chat: ChannelWriter<Chat>) {
+///     chat.broadcast(&ChatLine { text: "hello".into() }).unwrap();
 /// }
 /// ```
 ///
@@ -135,30 +165,36 @@ pub struct ChannelWriter<'w, 's, C: Channel> {
 }
 
 impl<C: Channel> ChannelWriter<'_, '_, C> {
-    /// Queues `payload` for `peer`.
+    /// Queues `message` for `peer`.
     ///
     /// # Errors
-    /// [`SendError::TooLarge`] above the channel's `max_size`, [`SendError::NotAPeer`] if
-    /// `peer` is not a peer entity, [`SendError::NotConnected`] if it is not connected.
-    pub fn send(&mut self, peer: Entity, payload: impl Into<Bytes>) -> Result<(), SendError> {
-        let payload = checked_size::<C>(payload.into())?;
+    /// [`SendError::TooLarge`] when the payload (a typed message's encoding) exceeds the
+    /// channel's `max_size`, [`SendError::Encode`] when a typed message cannot be encoded,
+    /// [`SendError::NotAPeer`] if `peer` is not a peer entity, [`SendError::NotConnected`]
+    /// if it is not connected.
+    pub fn send<'m>(
+        &mut self,
+        peer: Entity,
+        message: impl IntoMessage<'m, C::Message>,
+    ) -> Result<(), SendError> {
+        let payload = self.payload(message)?;
         self.check_peer(peer)?;
         self.buffer.messages.push((peer, payload));
         Ok(())
     }
 
-    /// Queues `payload` for every peer in `peers`, all or nothing: if one peer is refused,
-    /// nothing is queued. The payload is shared, never copied (each peer gets a
-    /// reference-counted handle). Returns how many peers it was queued for.
+    /// Queues `message` for every peer in `peers`, all or nothing: if one peer is refused,
+    /// nothing is queued. The payload is encoded once and shared, never copied (each peer
+    /// gets a reference-counted handle). Returns how many peers it was queued for.
     ///
     /// # Errors
     /// As [`send`](Self::send), for the first refused peer.
-    pub fn send_to(
+    pub fn send_to<'m>(
         &mut self,
         peers: impl IntoIterator<Item = Entity>,
-        payload: impl Into<Bytes>,
+        message: impl IntoMessage<'m, C::Message>,
     ) -> Result<usize, SendError> {
-        let payload = checked_size::<C>(payload.into())?;
+        let payload = self.payload(message)?;
         let start = self.buffer.messages.len();
         for peer in peers {
             if let Err(error) = self.check_peer(peer) {
@@ -170,41 +206,56 @@ impl<C: Channel> ChannelWriter<'_, '_, C> {
         Ok(self.buffer.messages.len() - start)
     }
 
-    /// Queues `payload` for every connected peer, sharing it as
+    /// Queues `message` for every connected peer, sharing it as
     /// [`send_to`](Self::send_to) does. Returns how many peers it was queued for.
     ///
     /// # Errors
-    /// [`SendError::TooLarge`] above the channel's `max_size`.
-    pub fn broadcast(&mut self, payload: impl Into<Bytes>) -> Result<usize, SendError> {
-        self.broadcast_filtered(payload.into(), |_| true)
+    /// [`SendError::TooLarge`] above the channel's `max_size`, [`SendError::Encode`] when a
+    /// typed message cannot be encoded.
+    pub fn broadcast<'m>(
+        &mut self,
+        message: impl IntoMessage<'m, C::Message>,
+    ) -> Result<usize, SendError> {
+        let payload = self.payload(message)?;
+        Ok(self.broadcast_filtered(payload, |_| true))
     }
 
-    /// Queues `payload` for every connected peer except `except` (e.g. the sender of a chat
+    /// Queues `message` for every connected peer except `except` (e.g. the sender of a chat
     /// line being relayed). Returns how many peers it was queued for.
     ///
     /// # Errors
-    /// [`SendError::TooLarge`] above the channel's `max_size`.
-    pub fn broadcast_except(
+    /// As [`broadcast`](Self::broadcast).
+    pub fn broadcast_except<'m>(
         &mut self,
         except: Entity,
-        payload: impl Into<Bytes>,
+        message: impl IntoMessage<'m, C::Message>,
     ) -> Result<usize, SendError> {
-        self.broadcast_filtered(payload.into(), |peer| peer != except)
+        let payload = self.payload(message)?;
+        Ok(self.broadcast_filtered(payload, |peer| peer != except))
     }
 
-    fn broadcast_filtered(
-        &mut self,
-        payload: Bytes,
-        keep: impl Fn(Entity) -> bool,
-    ) -> Result<usize, SendError> {
-        let payload = checked_size::<C>(payload)?;
+    fn broadcast_filtered(&mut self, payload: Bytes, keep: impl Fn(Entity) -> bool) -> usize {
         let start = self.buffer.messages.len();
         for (peer, state) in &self.peers {
             if state.is_connected() && keep(peer) {
                 self.buffer.messages.push((peer, payload.clone()));
             }
         }
-        Ok(self.buffer.messages.len() - start)
+        self.buffer.messages.len() - start
+    }
+
+    /// The payload of `message`: a byte channel's bytes after the size check, or a typed
+    /// channel's encoding.
+    fn payload<'m>(
+        &mut self,
+        message: impl IntoMessage<'m, C::Message>,
+    ) -> Result<Bytes, SendError> {
+        match message.into_message() {
+            Outgoing::Bytes(payload) => checked_size::<C>(payload),
+            Outgoing::Value(value) => {
+                value.encode(type_name::<C>(), C::CONFIG.max_size, &mut self.buffer.encoder)
+            }
+        }
     }
 
     fn check_peer(&self, peer: Entity) -> Result<(), SendError> {

@@ -22,6 +22,7 @@ pub(crate) use lifecycle::{Lifecycle, LifecycleReport};
 pub use lifecycle::{PeerConnected, PeerDisconnected};
 pub use queues::{PeerInbox, PeerOutbox};
 pub use reason::{DisconnectInitiator, DisconnectReason};
+pub use stardust_proto::{LOSS_WINDOW, PacketFates};
 pub use stats::PeerStats;
 
 /// Marks an entity as a connection to a remote peer.

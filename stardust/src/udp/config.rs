@@ -7,6 +7,8 @@ use std::time::Duration;
 use stardust_proto::hash::fnv1a_64;
 use stardust_proto::{ConnectionConfig, CookiePolicy, HandshakeConfig, SessionConfig};
 
+use crate::conditioner::NetworkConditioner;
+
 use super::security::{AcceptPolicy, Identity, UdpSecurity};
 use super::socket::SocketConfig;
 
@@ -150,6 +152,12 @@ pub struct UdpConfig {
     /// [`MAX_BUSY_POLL`](Self::MAX_BUSY_POLL). Default zero: each port is read once per
     /// frame.
     pub busy_poll: Duration,
+    /// Loss, latency, jitter and duplication applied to the datagrams of the peer and client
+    /// ports, for trying a game on a bad network (see [`NetworkConditioner`]). The
+    /// [`UdpPlugin`](super::UdpPlugin) inserts it as the App's `NetworkConditioner` resource
+    /// when set, and the transport follows that resource from then on. Default
+    /// [`NetworkConditioner::OFF`]: nothing applied, nothing allocated.
+    pub conditioner: NetworkConditioner,
 }
 
 impl Default for UdpConfig {
@@ -182,6 +190,7 @@ impl Default for UdpConfig {
             parallel_min_work: Duration::from_millis(1),
             listen_poll_interval: Duration::from_millis(1),
             busy_poll: Duration::ZERO,
+            conditioner: NetworkConditioner::OFF,
         }
     }
 }

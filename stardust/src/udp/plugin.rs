@@ -13,6 +13,7 @@ use super::security::UdpSecurity;
 use super::systems::{receive, send};
 use super::transport::{UdpBindError, UdpTransport};
 use crate::channel::{ChannelRegistry, ProtocolHash};
+use crate::conditioner::NetworkConditioner;
 use crate::plugin::{StardustPlugin, StardustSet};
 
 /// The UDP transport. Add it after [`StardustPlugin`]:
@@ -125,6 +126,13 @@ impl Plugin for UdpPlugin {
                 );
                 app.insert_resource(UdpBindFailure { error });
             }
+        }
+        // The transport follows the App's conditioner: the configured one, unless the game
+        // inserted its own before this plugin.
+        if self.config.conditioner.is_active() {
+            app.insert_resource(self.config.conditioner);
+        } else {
+            app.init_resource::<NetworkConditioner>();
         }
         // The systems read these; StardustPlugin inits them too (in either plugin order).
         app.init_resource::<ChannelRegistry>().init_resource::<ProtocolHash>();

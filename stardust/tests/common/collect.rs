@@ -2,6 +2,7 @@
 //! `udp_support` (UDP tests), which re-export it: include one of those, not this file.
 
 use bevy::prelude::*;
+use stardust::channel::Raw;
 use stardust::prelude::*;
 
 /// Every message a reader of channel `C` saw, as `(peer, payload)`, in reading order.
@@ -18,7 +19,7 @@ impl<C> Default for Received<C> {
 }
 
 /// Adds a reader of `C` in `Update` that appends to [`Received<C>`].
-pub fn collect<C: Channel>(app: &mut App) {
+pub fn collect<C: Channel<Message = Raw>>(app: &mut App) {
     app.init_resource::<Received<C>>();
     app.add_systems(Update, |reader: ChannelReader<C>, mut received: ResMut<Received<C>>| {
         for (peer, payload) in reader.read() {

@@ -10,5 +10,8 @@ mod support;
 
 mod broadcast_reaches_fifty_peers;
 mod dropped_app_disconnects_with_transport_closed;
+mod message_type_mismatch_refused_at_handshake;
 mod protocol_mismatch_disconnects_both_sides;
+mod reliable_ordered_survives_a_conditioned_link;
 mod ten_thousand_messages_arrive_once_in_order;
+mod unconditioned_link_hands_messages_over_whole;

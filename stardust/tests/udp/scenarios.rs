@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use bevy::ecs::system::RunSystemOnce;
 use bevy::prelude::*;
 use bytes::Bytes;
+use stardust::channel::Raw;
 use stardust::prelude::*;
 
 use crate::support::{
@@ -76,7 +77,7 @@ pub fn connect_many(app: &mut App, addr: SocketAddr, count: usize) -> Vec<Entity
 
 /// Sends every `(peer, payload)` of `messages` on channel `C` from `app` in one system run,
 /// in order; panics naming the first message refused.
-pub fn send_all<C: Channel>(app: &mut App, messages: Vec<(Entity, Vec<u8>)>) {
+pub fn send_all<C: Channel<Message = Raw>>(app: &mut App, messages: Vec<(Entity, Vec<u8>)>) {
     let messages: Vec<(Entity, Bytes)> =
         messages.into_iter().map(|(peer, payload)| (peer, Bytes::from(payload))).collect();
     let sent = app.world_mut().run_system_once(move |mut writer: ChannelWriter<C>| {

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use bevy::ecs::system::RunSystemOnce;
 use bevy::prelude::*;
+use stardust::channel::Raw;
 use stardust::prelude::*;
 
 /// Reliable ordered channel.
@@ -152,7 +153,11 @@ pub fn connected_accepted(app: &mut App) -> Vec<Entity> {
 }
 
 /// Sends `payload` to `peer` on channel `C` from `app`.
-pub fn send<C: Channel>(app: &mut App, peer: Entity, payload: &[u8]) -> Result<(), SendError> {
+pub fn send<C: Channel<Message = Raw>>(
+    app: &mut App,
+    peer: Entity,
+    payload: &[u8],
+) -> Result<(), SendError> {
     let payload = bytes::Bytes::copy_from_slice(payload);
     app.world_mut()
         .run_system_once(move |mut writer: ChannelWriter<C>| writer.send(peer, payload.clone()))
@@ -166,7 +171,7 @@ pub fn disconnect(app: &mut App, peer: Entity, message: &str) {
 }
 
 /// The messages `app` received on channel `C` so far.
-pub fn received<C: Channel>(app: &App) -> &[(Entity, Vec<u8>)] {
+pub fn received<C: Channel<Message = Raw>>(app: &App) -> &[(Entity, Vec<u8>)] {
     &app.world().resource::<Received<C>>().messages
 }
 

@@ -8,6 +8,7 @@
 mod ack;
 mod config;
 mod fragment;
+mod loss_window;
 mod ordering;
 mod receive;
 mod rtt;
@@ -36,7 +37,7 @@ use crate::wire::packet::{
 
 pub use self::config::SessionConfig;
 pub use self::send_error::SendError;
-pub use self::stats::{DropCounts, DropReason, SessionStats};
+pub use self::stats::{DropCounts, DropReason, LOSS_WINDOW, PacketFates, SessionStats};
 
 /// Data packets received before an ack is sent without waiting for `max_ack_delay`.
 const ACK_IMMEDIATELY_AFTER: u32 = 2;
@@ -162,7 +163,7 @@ impl Session {
             reassembler: Reassembler::default(),
             buffered: 0,
             received: ReceivedPackets::new(remote_seq),
-            sent: SentPackets::default(),
+            sent: SentPackets::new(now),
             rtt,
             next_seq: local_seq,
             in_flight: 0,

@@ -50,6 +50,7 @@ impl Session {
         self.stats.packets_received += 1;
         self.stats.bytes_received += datagram.len() as u64;
         self.process_acks(now, datagram);
+        self.refresh_loss_stats(now);
         if packet_type == PacketType::Data {
             self.ack_pending += 1;
             self.ack_deadline.get_or_insert(now + self.config.max_ack_delay);

@@ -59,7 +59,16 @@ impl Session {
         self.stats.packets_declared_lost += lost;
         self.stats.rto = self.effective_rto();
         self.stats.packets_lost = self.sent.lost_total;
-        self.stats.packet_loss = self.sent.loss;
+        self.refresh_loss_stats(now);
+    }
+
+    /// Copies the fates of the data packets into the stats: the window ending at `now` and
+    /// the totals.
+    pub(super) fn refresh_loss_stats(&mut self, now: Instant) {
+        let recent = self.sent.fates.recent(now);
+        self.stats.recent = recent;
+        self.stats.total = self.sent.fates.total();
+        self.stats.packet_loss = recent.loss().unwrap_or(0.0);
     }
 
     /// Writes the next datagram to send into `buf` (cleared first); returns `false` when
@@ -144,5 +153,6 @@ impl Session {
         self.stats.packets_sent += 1;
         self.stats.bytes_sent += len as u64;
         self.stats.bytes_in_flight = self.in_flight;
+        self.refresh_loss_stats(now);
     }
 }

@@ -4,6 +4,7 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+use super::loss_window::{Fate, LossWindow};
 use super::send_queue::PieceRef;
 
 /// Most packets tracked at once; beyond it the oldest are declared lost and forgotten. Keeps
@@ -12,8 +13,6 @@ const MAX_TRACKED: usize = 4096;
 /// A packet declared lost is remembered for this many resend timeouts after it was sent, so
 /// an ack that was merely slow still acknowledges its frames and still measures the RTT.
 const LINGER_RTOS: u32 = 3;
-/// Weight of one packet in the exponentially smoothed loss estimate.
-const LOSS_WEIGHT: f64 = 1.0 / 64.0;
 
 #[derive(Debug)]
 struct SentPacket {
@@ -27,20 +26,33 @@ struct SentPacket {
 /// Sent packets indexed by sequence number.
 ///
 /// Invariants: `packets[i]` is packet `base_seq + i`; every packet before index `scan` is
-/// acked, lost or an ack-only packet; `loss` is in `0.0..=1.0`.
-#[derive(Debug, Default)]
+/// acked, lost or an ack-only packet; every data packet's fate is recorded in `fates` as it
+/// changes.
+#[derive(Debug)]
 pub(crate) struct SentPackets {
     base_seq: u16,
     packets: VecDeque<SentPacket>,
     scan: usize,
     pool: Vec<Vec<PieceRef>>,
-    /// Exponentially smoothed fraction of data packets never acknowledged.
-    pub(crate) loss: f64,
+    /// What became of the data packets, by send time.
+    pub(crate) fates: LossWindow,
     /// Data packets forgotten without ever being acknowledged.
     pub(crate) lost_total: u64,
 }
 
 impl SentPackets {
+    /// An empty history whose loss window counts time from `origin`.
+    pub(crate) fn new(origin: Instant) -> SentPackets {
+        SentPackets {
+            base_seq: 0,
+            packets: VecDeque::new(),
+            scan: 0,
+            pool: Vec::new(),
+            fates: LossWindow::new(origin),
+            lost_total: 0,
+        }
+    }
+
     /// Gives back the memory no longer needed (an idle peer's): recycled piece vectors, and
     /// the records' room beyond those in flight.
     pub(crate) fn shrink(&mut self) {
@@ -74,6 +86,9 @@ impl SentPackets {
         debug_assert_eq!(seq, self.base_seq.wrapping_add(self.packets.len() as u16));
         let packet = SentPacket { sent_at, ack_eliciting, acked: false, lost: false, pieces };
         self.packets.push_back(packet);
+        if ack_eliciting {
+            self.fates.record(sent_at, Fate::Sent);
+        }
         self.forget(None);
     }
 
@@ -88,11 +103,7 @@ impl SentPackets {
                 break;
             }
             let Some(p) = self.packets.pop_front() else { break };
-            if p.ack_eliciting {
-                let sample = if p.acked { 0.0 } else { 1.0 };
-                self.loss += (sample - self.loss) * LOSS_WEIGHT;
-                self.lost_total += !p.acked as u64;
-            }
+            self.lost_total += (p.ack_eliciting && !p.acked) as u64;
             self.recycle(p.pieces);
             self.base_seq = self.base_seq.wrapping_add(1);
             self.scan = self.scan.saturating_sub(1);
@@ -136,6 +147,8 @@ impl SentPackets {
             on_piece(piece);
         }
         let sent_at = packet.sent_at;
+        let fate = if packet.lost { Fate::LateAck } else { Fate::Acked };
+        self.fates.record(sent_at, fate);
         if offset == 0 {
             self.forget(None);
         }
@@ -163,6 +176,7 @@ impl SentPackets {
                 for &piece in &p.pieces {
                     on_piece(piece);
                 }
+                self.fates.record(p.sent_at, Fate::Lost);
             }
             self.scan += 1;
         }
@@ -188,7 +202,7 @@ mod tests {
         let now = Instant::now();
         for base in [0u16, 10, 0xFFC0, 0xFFFF] {
             for len in [0usize, 1, 2, 64, 65, 66, 300] {
-                let mut sent = SentPackets::default();
+                let mut sent = SentPackets::new(now);
                 for k in 0..len {
                     sent.push(base.wrapping_add(k as u16), now, true, Vec::new());
                 }

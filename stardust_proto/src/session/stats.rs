@@ -84,7 +84,46 @@ impl DropCounts {
     }
 }
 
-/// Measurements and counters of one session. Counters only grow.
+/// The span of send time over which [`SessionStats::packet_loss`] and
+/// [`SessionStats::recent`] count data packets: the last 5 s, in steps of half a second
+/// (the packets sent in the current half-second and the nine before it, so between 4.5 and
+/// 5 s of sending).
+pub const LOSS_WINDOW: Duration = Duration::from_secs(5);
+
+/// What became of some data packets (every packet but ack-only ones: messages, resends and
+/// keep-alives, which the peer acknowledges).
+///
+/// A packet is *acknowledged* when an ack for it arrives. It is *presumed lost* when no ack
+/// arrived within the resend timeout after it was sent (its reliable frames are then resent);
+/// if its ack still arrives while the packet is remembered (three resend timeouts after it was
+/// sent), it moves from lost to acknowledged. A packet neither acknowledged nor presumed lost
+/// is in flight. Always `acked + lost <= sent`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct PacketFates {
+    /// Data packets sent.
+    pub sent: u64,
+    /// Of those, acknowledged.
+    pub acked: u64,
+    /// Of those, presumed lost.
+    pub lost: u64,
+}
+
+impl PacketFates {
+    /// `lost / (acked + lost)`, in `0.0..=1.0`: the fraction lost of the packets whose fate is
+    /// known; `None` while no fate is known.
+    pub fn loss(&self) -> Option<f64> {
+        let known = self.acked + self.lost;
+        (known > 0).then(|| self.lost as f64 / known as f64)
+    }
+
+    /// Packets whose fate is not known yet.
+    pub fn in_flight(&self) -> u64 {
+        self.sent.saturating_sub(self.acked + self.lost)
+    }
+}
+
+/// Measurements and counters of one session. Counters only grow, but for `total.lost`, which
+/// a late ack lowers (see [`PacketFates`]); `recent` covers a moving window.
 #[derive(Debug, Clone, Default)]
 pub struct SessionStats {
     /// Smoothed round-trip time.
@@ -94,8 +133,13 @@ pub struct SessionStats {
     /// Current resend timeout: derived from the two above, doubled per consecutive timeout
     /// during which nothing arrived from the peer (at most `max_rto`).
     pub rto: Duration,
-    /// Estimated fraction of data packets lost, `0.0..=1.0` (exponentially smoothed).
+    /// Fraction of the data packets sent in the last [`LOSS_WINDOW`] whose fate is known that
+    /// are presumed lost, `0.0..=1.0`: `recent.loss()`, `0.0` while no fate is known.
     pub packet_loss: f64,
+    /// The data packets sent in the last [`LOSS_WINDOW`] and their fates.
+    pub recent: PacketFates,
+    /// The data packets sent since the session began and their fates.
+    pub total: PacketFates,
     /// Datagrams sent.
     pub packets_sent: u64,
     /// Valid datagrams received (after dropping bad and duplicate ones).

@@ -24,3 +24,4 @@ mod reliable_ordered_survives_harsh_link;
 mod reliable_unordered_arrives_exactly_once;
 mod sequenced_never_regresses;
 mod unreliable_never_duplicates;
+mod windowed_loss_reads_the_link;

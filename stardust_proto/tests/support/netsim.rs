@@ -109,6 +109,16 @@ impl NetSim {
         NetSim::new(seed, link, link)
     }
 
+    /// Changes the impairments of the direction starting at `from`, for datagrams sent from
+    /// now on (an outage, a recovery).
+    #[allow(dead_code, reason = "the session tests change links; the connection tests do not")]
+    pub fn set_link(&mut self, from: Side, link: LinkConfig) {
+        match from {
+            Side::A => self.a_to_b = link,
+            Side::B => self.b_to_a = link,
+        }
+    }
+
     /// Hands a datagram from `from` to the network at time `now`.
     pub fn send(&mut self, from: Side, now: Instant, datagram: &[u8]) {
         let dir = from as usize;

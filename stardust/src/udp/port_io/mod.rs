@@ -25,7 +25,8 @@ pub(crate) use self::peers::PortPeers;
 pub(crate) use self::peers::tests::slot_with;
 use self::retired::Retired;
 pub(crate) use self::slot::PeerSlot;
-use super::socket::{self, PortSocket, Sender, UdpPortStats};
+use super::socket::{self, PortSocket, SendBatch, Sender, UdpPortStats};
+use crate::conditioner::{DatagramConditioner, NetworkConditioner};
 
 /// Receive batches taken per port per frame at most, so a flood cannot hold a frame forever.
 const MAX_RECV_BATCHES: usize = 64;
@@ -54,6 +55,9 @@ pub(crate) struct PortIo {
     /// A listener's peer port answers packets of connections it does not know with a
     /// stateless reset; client ports never do.
     resets: Option<ResetBudget>,
+    /// The network conditioner of this port, while one is on or still holds datagrams;
+    /// `None` (the default) costs one branch per datagram.
+    conditioner: Option<Box<DatagramConditioner<SocketAddr>>>,
 }
 
 /// What a peer port needs to answer unknown connections: the listener's reset key, and a
@@ -84,6 +88,50 @@ impl ResetBudget {
     }
 }
 
+/// What routing a received datagram to its peer's engine needs, borrowed from the port for
+/// one read.
+struct Route<'a> {
+    socket: &'a PortSocket,
+    peers: &'a mut PortPeers,
+    resets: &'a mut Option<ResetBudget>,
+    send: &'a mut SendBatch,
+    scratch: &'a mut Vec<u8>,
+}
+
+impl Route<'_> {
+    /// Feeds `bytes` from `from` to the engine of the peer behind it as arrived at `now`; a
+    /// datagram from an unknown source is dropped and counted, and a sealed one answered with
+    /// a stateless reset (within the budget) on a port that does so.
+    fn deliver(
+        &mut self,
+        now: Instant,
+        from: SocketAddr,
+        bytes: &mut [u8],
+        stats: &mut UdpPortStats,
+    ) {
+        let Some(index) = self.peers.route(from, bytes) else {
+            stats.dropped_unknown_source += 1;
+            let reset = self.resets.as_mut().filter(|_| bytes.len() >= SEALED_MIN_LEN);
+            if let (Some(budget), Some(cid)) = (reset, sealed_cid(bytes))
+                && !budget.retired.contains(cid, now)
+                && budget.take(now)
+            {
+                budget.key.write_reset(cid, budget.filler.to_be_bytes(), self.scratch);
+                stats.resets_sent += 1;
+                Sender::new(self.socket, self.send, stats).push(from, self.scratch);
+            }
+            return;
+        };
+        let Some(slot) = self.peers.get_mut(index) else { return };
+        // Opened where it lies: no copy, and no buffer kept per connection.
+        let received = slot.conn_mut().handle_datagram_mut(now, bytes);
+        // A secure peer follows its newest authenticated packet to a new address.
+        if received == (Received::Authenticated { newest: true }) && slot.remote() != from {
+            self.peers.migrate(index, from);
+        }
+    }
+}
+
 impl PortIo {
     /// A port over `socket` with buffers of its own (`Some`), or borrowing them per phase.
     pub(crate) fn new(socket: PortSocket, own: Option<Buffers>) -> Self {
@@ -93,6 +141,7 @@ impl PortIo {
             peers: PortPeers::default(),
             stats: UdpPortStats::default(),
             resets: None,
+            conditioner: None,
         }
     }
 
@@ -106,6 +155,26 @@ impl PortIo {
             filler: 0,
             retired: Retired::default(),
         });
+    }
+
+    /// Applies `settings` to this port's datagrams from now on: makes the port's conditioner
+    /// when they are the first conditions set, drawing from stream `next_stream` of their
+    /// seed (then counted up, so each conditioner of a transport has a stream of its own).
+    pub(crate) fn condition(&mut self, settings: &NetworkConditioner, next_stream: &mut u64) {
+        match self.conditioner.as_deref_mut() {
+            Some(conditioner) => conditioner.set(settings),
+            None if settings.is_active() => {
+                let conditioner = DatagramConditioner::new(settings, *next_stream);
+                *next_stream += 1;
+                self.conditioner = Some(Box::new(conditioner));
+            }
+            None => {}
+        }
+    }
+
+    /// Datagrams the port's conditioner holds back now, both ways.
+    pub(crate) fn conditioner_held(&self) -> usize {
+        self.conditioner.as_deref().map_or(0, DatagramConditioner::held)
     }
 
     /// The bound port number.
@@ -158,41 +227,40 @@ impl PortIo {
     /// The first half of the receive phase: hands reported refusals to the connections being
     /// set up (a client port, while it reads them), then takes the waiting datagrams off the
     /// socket (bounded) with the port's own buffers, or `shared`, and feeds each to the engine
-    /// of the peer behind its source as arrived at `now`. Unknown sources are dropped and
-    /// counted. Returns how many datagrams the socket gave; the buffers are left empty.
+    /// of the peer behind its source as arrived at `now` (through the network conditioner when
+    /// one is on, which may drop or hold some and release earlier ones now due). Unknown
+    /// sources are dropped and counted. Returns how many datagrams the socket gave; the
+    /// buffers are left empty.
     pub(crate) fn read(&mut self, now: Instant, shared: Option<&mut Buffers>) -> usize {
         // Reported refusals first: reading them clears the socket's pending error, which
         // would otherwise fail the receive below (see `refusals.rs`).
         self.take_refusals(now);
         let mut own = self.own.take();
         let Some(buffers) = own.as_deref_mut().or(shared) else { return 0 };
-        let Self { socket, peers, stats, resets, .. } = self;
+        let Self { socket, peers, stats, resets, conditioner, .. } = self;
         let Buffers { recv, send, scratch } = buffers;
-        let sock: &PortSocket = socket;
-        let read = socket::receive(sock, recv, stats, MAX_RECV_BATCHES, |from, bytes, stats| {
-            let Some(index) = peers.route(from, bytes) else {
-                stats.dropped_unknown_source += 1;
-                let reset = resets.as_mut().filter(|_| bytes.len() >= SEALED_MIN_LEN);
-                if let (Some(budget), Some(cid)) = (reset, sealed_cid(bytes))
-                    && !budget.retired.contains(cid, now)
-                    && budget.take(now)
-                {
-                    budget.key.write_reset(cid, budget.filler.to_be_bytes(), scratch);
-                    stats.resets_sent += 1;
-                    Sender::new(sock, send, stats).push(from, scratch);
+        let socket: &PortSocket = socket;
+        let mut route = Route { socket, peers, resets, send, scratch };
+        let read = socket::receive(socket, recv, stats, MAX_RECV_BATCHES, |from, bytes, stats| {
+            match conditioner.as_deref_mut() {
+                None => route.deliver(now, from, bytes, stats),
+                Some(conditioner) => {
+                    let mut counts = stats.conditioner;
+                    conditioner.inbound(now, from, bytes, &mut counts, |from, bytes| {
+                        route.deliver(now, from, bytes, stats);
+                    });
+                    stats.conditioner = counts;
                 }
-                return;
-            };
-            let Some(slot) = peers.get_mut(index) else { return };
-            // Opened where it lies: no copy, and no buffer kept per connection.
-            let received = slot.conn_mut().handle_datagram_mut(now, bytes);
-            // A secure peer follows its newest authenticated packet to a new address.
-            if received == (Received::Authenticated { newest: true }) && slot.remote() != from {
-                peers.migrate(index, from);
             }
         });
-        if resets.is_some() {
-            Sender::new(sock, send, stats).flush();
+        if let Some(held) = conditioner.as_deref_mut() {
+            held.release_inbound(now, |from, bytes| route.deliver(now, from, bytes, stats));
+            if held.is_idle() {
+                *conditioner = None;
+            }
+        }
+        if route.resets.is_some() {
+            Sender::new(socket, route.send, stats).flush();
         }
         self.own = own;
         read
@@ -207,18 +275,23 @@ impl PortIo {
         self.collect_events();
     }
 
-    /// The send phase of this port: hands each peer's pending messages to its engine, runs
-    /// due timers, and sends every datagram the engines produce in batches, with the port's
-    /// own buffers or `shared`. With shared buffers, what the OS would not take now is
+    /// The send phase of this port: sends the conditioner's held datagrams now due, hands
+    /// each peer's pending messages to its engine, runs due timers, and sends every datagram
+    /// the engines produce (through the conditioner when one is on) in batches, with the
+    /// port's own buffers or `shared`. With shared buffers, what the OS would not take now is
     /// dropped (they must be empty for the next port; the engines resend reliable data);
     /// own buffers keep it for the next frame.
     fn transmit(&mut self, now: Instant, shared: Option<&mut Buffers>) {
         let mut own = self.own.take();
         let keep_unsent = own.is_some();
         let Some(Buffers { send, scratch, .. }) = own.as_deref_mut().or(shared) else { return };
-        let Self { socket, peers, stats, .. } = self;
+        let Self { socket, peers, stats, conditioner, .. } = self;
         let mut dropped_messages = 0;
+        let mut counts = stats.conditioner;
         let mut sender = Sender::new(socket, send, stats);
+        if let Some(held) = conditioner.as_deref_mut() {
+            held.release_outbound(now, |to, bytes| sender.push(to, bytes));
+        }
         let mut room = true;
         for slot in peers.iter_mut() {
             dropped_messages += slot.prepare_transmit(now);
@@ -229,13 +302,24 @@ impl PortIo {
                 if !room || !slot.conn_mut().poll_transmit(now, scratch) {
                     break;
                 }
-                sender.push(slot.remote(), scratch);
+                match conditioner.as_deref_mut() {
+                    None => sender.push(slot.remote(), scratch),
+                    Some(held) => {
+                        held.outbound(now, slot.remote(), scratch, &mut counts, |to, b| {
+                            sender.push(to, b);
+                        })
+                    }
+                }
             }
         }
         sender.flush();
         if !keep_unsent {
             sender.discard_unsent();
         }
+        if conditioner.as_deref().is_some_and(DatagramConditioner::is_idle) {
+            *conditioner = None;
+        }
+        self.stats.conditioner = counts;
         self.stats.dropped_messages += dropped_messages;
         self.own = own;
         self.collect_events();

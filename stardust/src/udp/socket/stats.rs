@@ -1,5 +1,7 @@
 //! Counters of one bound UDP port.
 
+use crate::conditioner::ConditionerStats;
+
 /// Traffic and drops of one bound port (listen, peer or client port), since it was bound.
 /// Counters only grow.
 ///
@@ -34,4 +36,7 @@ pub struct UdpPortStats {
     /// Stateless resets sent: answers to sealed packets of connections this peer port does
     /// not know (the listener restarted, or they were forged), within a budget per second.
     pub resets_sent: u64,
+    /// What the network conditioner did to this port's datagrams (all zero while it was
+    /// never on; see [`NetworkConditioner`](crate::conditioner::NetworkConditioner)).
+    pub conditioner: ConditionerStats,
 }

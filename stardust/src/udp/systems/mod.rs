@@ -1,6 +1,6 @@
 //! The Bevy glue: the transport's two systems, and the serial passes that frame each phase.
 //!
-//! Receive (`StardustSet::Receive`): start pending connects (`pending.rs`) → run the receive
+//! Receive (`StardustSet::Receive`): apply a changed `NetworkConditioner` → start pending connects (`pending.rs`) → run the receive
 //! phase over every port (`phase/`) → accept the listen port's new peers (`accept.rs`) →
 //! swap each peer's received messages into its `PeerInbox` and apply lifecycle events and
 //! stats (`sync.rs`).
@@ -32,6 +32,7 @@ use super::phase;
 use super::port_io::Phase;
 use super::transport::UdpTransport;
 use crate::channel::{ChannelRegistry, ProtocolHash};
+use crate::conditioner::NetworkConditioner;
 use crate::messages::{PeerInbox, PeerOutbox};
 use crate::peer::{PeerState, PeerStats};
 
@@ -50,11 +51,15 @@ type Peers<'w, 's> = Query<'w, 's, PeerItem<'static>, Without<PendingConnect>>;
 type Pending<'w, 's> =
     Query<'w, 's, (Entity, &'static PendingConnect, &'static mut UdpPeer, &'static mut PeerState)>;
 
+/// What the receive system brings the transport up to date with each frame: the channels,
+/// the protocol hash and the network conditioner.
+type Settings<'w> =
+    (Res<'w, ChannelRegistry>, Res<'w, ProtocolHash>, Option<Res<'w, NetworkConditioner>>);
+
 /// `StardustSet::Receive`: reads every port and updates the peers.
 pub(crate) fn receive(
     transport: Option<ResMut<'_, UdpTransport>>,
-    registry: Res<'_, ChannelRegistry>,
-    hash: Res<'_, ProtocolHash>,
+    (registry, hash, conditioner): Settings<'_>,
     mut commands: Commands<'_, '_>,
     mut peers: Peers<'_, '_>,
     mut pending: Pending<'_, '_>,
@@ -65,6 +70,9 @@ pub(crate) fn receive(
     };
     let now = Instant::now();
     let transport = &mut *transport;
+    if let Some(conditioner) = conditioner.filter(DetectChanges::is_changed) {
+        transport.set_conditioner(&conditioner);
+    }
     transport.refresh(&registry, registry.is_changed(), hash.0, now);
     start_pending(transport, &mut pending, &mut commands, now);
     let now = phase::run(transport.phase_parts(Phase::Receive, now), Phase::Receive, now);

@@ -177,10 +177,21 @@ fn apply_stats(
         zero.dropped(ZeroDropReason::Unauthenticated) + zero.dropped(ZeroDropReason::Replayed);
     let rtt = if measured.packets_received > 0 { Some(measured.rtt) } else { stats.rtt };
     let loss = measured.packet_loss as f32;
-    let current = (stats.rtt, stats.packet_loss, stats.bytes_sent, stats.bytes_received);
-    if current != (rtt, loss, measured.bytes_sent, measured.bytes_received) {
+    let current = (
+        stats.rtt,
+        stats.packet_loss,
+        stats.packets_in_window,
+        stats.packets_since_connect,
+        stats.bytes_sent,
+        stats.bytes_received,
+    );
+    let fresh =
+        (rtt, loss, measured.recent, measured.total, measured.bytes_sent, measured.bytes_received);
+    if current != fresh {
         stats.rtt = rtt;
         stats.packet_loss = loss;
+        stats.packets_in_window = measured.recent;
+        stats.packets_since_connect = measured.total;
         stats.bytes_sent = measured.bytes_sent;
         stats.bytes_received = measured.bytes_received;
     }

@@ -9,6 +9,7 @@ use stardust_proto::crypto::{Entropy, KeyParseError, ResetKey, SeededEntropy, Ti
 
 use super::UdpTransport;
 use super::engines::Engines;
+use crate::conditioner::NetworkConditioner;
 use crate::udp::config::UdpConfig;
 use crate::udp::listener::ListenPort;
 use crate::udp::port_io::{BufferShape, PortIo};
@@ -108,7 +109,7 @@ impl UdpTransport {
         // at every start, and says nothing about this App.
         let engines =
             Engines::new(&config, config.identity.clone(), SeededEntropy::new(entropy.bytes32()));
-        Ok(Self {
+        let mut transport = Self {
             engines,
             listener,
             peer_ports: PeerPorts::new(peer_ports, config.max_peers),
@@ -121,8 +122,13 @@ impl UdpTransport {
             phase_work: [Duration::ZERO; 2],
             identity: identity.filter(|_| config.listen.is_some()),
             gate,
+            conditioner: NetworkConditioner::OFF,
+            next_stream: 0,
             config,
-        })
+        };
+        let conditioner = transport.config.conditioner;
+        transport.set_conditioner(&conditioner);
+        Ok(transport)
     }
 }
 

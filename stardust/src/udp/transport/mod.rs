@@ -27,6 +27,7 @@ use super::ports::{ClientPorts, OpenError, PeerPorts, PortTable, SeatError};
 use super::security::{Admission, ConnectAttempt, Gate, Identity, UdpSecurity};
 use super::socket::UdpPortStats;
 use crate::channel::ChannelRegistry;
+use crate::conditioner::NetworkConditioner;
 
 /// Which role a bound port plays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -64,6 +65,10 @@ pub struct UdpTransport {
     identity: Option<Identity>,
     /// The accept policy in force.
     gate: Gate,
+    /// The network conditions applied to the peer and client ports' datagrams.
+    conditioner: NetworkConditioner,
+    /// The seed stream the next port conditioner draws from.
+    next_stream: u64,
 }
 
 /// Why an outgoing connection could not start; the peer is disconnected with
@@ -172,6 +177,26 @@ impl UdpTransport {
         self.config.accept_new_peers = accepting;
         if let Some(listener) = self.listener.as_mut() {
             listener.set_accepting(accepting);
+        }
+    }
+
+    /// The network conditions the peer and client ports apply (see
+    /// [`NetworkConditioner`]; change them through that resource).
+    pub fn conditioner(&self) -> &NetworkConditioner {
+        &self.conditioner
+    }
+
+    /// Datagrams the ports' conditioners hold back now (delayed), both ways.
+    pub fn conditioner_held(&self) -> usize {
+        self.ports().map(PortIo::conditioner_held).sum()
+    }
+
+    /// Applies `settings` to every peer and client port from now on, and to ports bound later.
+    pub(crate) fn set_conditioner(&mut self, settings: &NetworkConditioner) {
+        self.conditioner = *settings;
+        let ports = self.peer_ports.as_mut_slice().iter_mut().chain(self.client_ports.iter_mut());
+        for io in ports {
+            io.condition(settings, &mut self.next_stream);
         }
     }
 
@@ -301,7 +326,13 @@ impl UdpTransport {
         now: Instant,
     ) -> Result<u16, ConnectError> {
         let conn = self.engines.connect(now, options).ok_or(ConnectError::NoChannels)?;
-        Ok(self.client_ports.open(PeerSlot::new(entity, listen, Some(listen), conn))?)
+        let port = self.client_ports.open(PeerSlot::new(entity, listen, Some(listen), conn))?;
+        if self.conditioner.is_active()
+            && let Some(io) = self.client_ports.iter_mut().find(|io| io.port() == port)
+        {
+            io.condition(&self.conditioner, &mut self.next_stream);
+        }
+        Ok(port)
     }
 
     /// Every peer's slot, peer ports first, for the serial passes.
