@@ -47,8 +47,9 @@ struct Delivered {
     genuine_reset: bool,
     /// A reply carrying the attempt's id that the listener did not write.
     forged_with_id: bool,
-    /// A genuine listener reply (whole, so carrying the attempt's id) was delivered.
-    genuine_reply: bool,
+    /// A reply naming the attempt (genuine or forged) reached it while it was still
+    /// connecting: from then on refusals must not end it.
+    answered: bool,
 }
 
 struct Run {
@@ -135,16 +136,21 @@ impl Run {
 
     /// Hands the client a datagram the listener did not write.
     fn inject(&mut self, now: Instant, datagram: &[u8]) {
-        if let Ok(message) = ZeroMessage::decode(datagram) {
-            let id = match &message {
-                ZeroMessage::Accepted(a) => Some(a.id),
-                ZeroMessage::Rejected(r) => r.id,
-                ZeroMessage::Retry(r) => Some(r.id),
-                ZeroMessage::Request(_) | ZeroMessage::Close(_) => None,
-            };
-            self.delivered.forged_with_id |= id == Some(self.request_id);
-        }
+        let names_attempt = self.names_attempt(datagram);
+        self.delivered.forged_with_id |= names_attempt;
+        self.delivered.answered |= names_attempt && self.client.is_connecting();
         self.client.handle_datagram(now, datagram);
+    }
+
+    /// Whether `datagram` is a reply carrying the attempt's id.
+    fn names_attempt(&self, datagram: &[u8]) -> bool {
+        let id = match ZeroMessage::decode(datagram) {
+            Ok(ZeroMessage::Accepted(a)) => Some(a.id),
+            Ok(ZeroMessage::Rejected(r)) => r.id,
+            Ok(ZeroMessage::Retry(r)) => Some(r.id),
+            _ => None,
+        };
+        id == Some(self.request_id)
     }
 
     /// Hands the client a listener reply, corrupted when `flip` is set.
@@ -153,7 +159,7 @@ impl Run {
             flip_bit(&mut reply, bit);
             return self.inject(now, &reply);
         }
-        self.delivered.genuine_reply |= ZeroMessage::decode(&reply).is_ok();
+        self.delivered.answered |= self.names_attempt(&reply) && self.client.is_connecting();
         match ZeroMessage::decode(&reply) {
             Ok(ZeroMessage::Accepted(_)) => self.delivered.genuine_accept = true,
             Ok(ZeroMessage::Rejected(_)) => self.delivered.genuine_reject = true,
@@ -242,10 +248,7 @@ impl Run {
             }
             Some(CloseReason::NobodyListening) => {
                 assert!(self.events.connected == 0, "a connection ended by ICMP refusals");
-                assert!(
-                    !d.genuine_reply && !d.forged_with_id,
-                    "an answered attempt ended by ICMP refusals"
-                );
+                assert!(!d.answered, "an answered attempt ended by ICMP refusals");
             }
             _ => {}
         }
