@@ -37,7 +37,7 @@ usage: cargo run --example chat -- --listen ADDR [--name NAME]
 
   --listen ADDR   host a chat on ADDR (e.g. 127.0.0.1:7777); guests get the next two ports;
                   prints the host's public key
-  --connect ADDR  join the chat hosted at ADDR
+  --connect ADDR  join the chat hosted at ADDR (host:port, e.g. localhost:7777)
   --key KEY       the host's public key, as --listen printed it: only that host can answer
                   (without it the chat is encrypted, but whoever answers at ADDR is trusted)
   --name NAME     how others see you (default: host / guest)
@@ -82,7 +82,7 @@ fn parse_args() -> Result<(Role, String), String> {
     while let Some(flag) = args.next() {
         let mut addr = || -> Result<SocketAddr, String> {
             let text = args.next().ok_or(format!("{flag} needs an address"))?;
-            text.parse().map_err(|_| format!("{flag} expects an address like 127.0.0.1:7777"))
+            resolve_udp_addr(text).map_err(|error| format!("{flag}: {error}"))
         };
         match flag.as_str() {
             "--listen" if role.is_none() => role = Some(Role::Host(addr()?)),

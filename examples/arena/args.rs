@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use stardust::prelude::PublicKey;
+use stardust::prelude::{PublicKey, resolve_udp_addr};
 
 use crate::session::{Mode, Options};
 
@@ -24,7 +24,8 @@ options:
                   key; runs until Ctrl-C or --seconds, then closes every connection
   --identity FILE the listener's key pair: loaded from FILE, or made and saved there (without
                   it, a new key at every start)
-  --connect ADDR  run only the bots, connecting to the listener at ADDR
+  --connect ADDR  run only the bots, connecting to the listener at ADDR (host:port, e.g.
+                  localhost:7777 or [::1]:7777; a name is resolved once, at start)
   --key KEY       the listener's public key, as --listen printed it: the bots then refuse any
                   other listener (without it they take the key the listener presents)
   --bots N        bots to connect (default 12)
@@ -58,6 +59,13 @@ fn parsed<T: std::str::FromStr>(flag: &str, text: &str, what: &str) -> Result<T,
     text.parse().map_err(|_| ArgsError::Bad(format!("{flag} expects {what}, got `{text}`")))
 }
 
+/// `text` as a socket address: an IP address or a host name (resolved now), with a port.
+fn address(flag: &str, text: &str) -> Result<SocketAddr, ArgsError> {
+    resolve_udp_addr(text).map_err(|error| {
+        ArgsError::Bad(format!("{flag} expects an address, got `{text}`: {error}"))
+    })
+}
+
 /// A percentage in `0..=100`, as a fraction.
 fn percent(flag: &str, text: &str) -> Result<f64, ArgsError> {
     let pct: f64 = parsed(flag, text, "a percentage")?;
@@ -81,8 +89,8 @@ pub fn parse<'a>(args: impl IntoIterator<Item = &'a str>) -> Result<Options, Arg
         match flag {
             "--help" | "-h" => return Err(ArgsError::Help),
             "--describe" => options.describe = true,
-            "--listen" => listen = Some(parsed(flag, value(flag, &mut args)?, "an address")?),
-            "--connect" => connect = Some(parsed(flag, value(flag, &mut args)?, "an address")?),
+            "--listen" => listen = Some(address(flag, value(flag, &mut args)?)?),
+            "--connect" => connect = Some(address(flag, value(flag, &mut args)?)?),
             "--key" => {
                 let text = value(flag, &mut args)?;
                 let key: PublicKey = text.parse().map_err(|error| {

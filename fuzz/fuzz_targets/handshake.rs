@@ -1,14 +1,16 @@
 //! Feeds a connecting `Connection` (secure and pinned, secure and unpinned, secure with an
 //! identity and an application payload, or insecure) arbitrary datagrams, forged replies that
 //! carry its attempt's id (what an on-path attacker can write), sealed-looking packets and
-//! stateless resets, and the genuine replies of a listener to its requests, delivered late,
+//! stateless resets, reports that a request was refused (ICMP port unreachable, which anyone
+//! can forge), and the genuine replies of a listener to its requests, delivered late,
 //! repeatedly or corrupted, all at arbitrary times.
 //!
 //! Checks: nothing panics; until connected only requests go out, and afterwards a secure
 //! client sends nothing but sealed packets of its connection; at most one `Connected`, one
 //! terminal event and nothing after it; a secure client connects only on a genuine accept,
 //! ends on a reset only for a genuine one, and is rejected or sees another key only when the
-//! listener said so or a reply was forged with its attempt's id.
+//! listener said so or a reply was forged with its attempt's id; refusals end an attempt only
+//! when no reply with its id ever arrived, and never a connection.
 #![no_main]
 
 use std::time::Instant;
@@ -45,6 +47,9 @@ struct Delivered {
     genuine_reset: bool,
     /// A reply carrying the attempt's id that the listener did not write.
     forged_with_id: bool,
+    /// A reply naming the attempt (genuine or forged) reached it while it was still
+    /// connecting: from then on refusals must not end it.
+    answered: bool,
 }
 
 struct Run {
@@ -131,16 +136,21 @@ impl Run {
 
     /// Hands the client a datagram the listener did not write.
     fn inject(&mut self, now: Instant, datagram: &[u8]) {
-        if let Ok(message) = ZeroMessage::decode(datagram) {
-            let id = match &message {
-                ZeroMessage::Accepted(a) => Some(a.id),
-                ZeroMessage::Rejected(r) => r.id,
-                ZeroMessage::Retry(r) => Some(r.id),
-                ZeroMessage::Request(_) | ZeroMessage::Close(_) => None,
-            };
-            self.delivered.forged_with_id |= id == Some(self.request_id);
-        }
+        let names_attempt = self.names_attempt(datagram);
+        self.delivered.forged_with_id |= names_attempt;
+        self.delivered.answered |= names_attempt && self.client.is_connecting();
         self.client.handle_datagram(now, datagram);
+    }
+
+    /// Whether `datagram` is a reply carrying the attempt's id.
+    fn names_attempt(&self, datagram: &[u8]) -> bool {
+        let id = match ZeroMessage::decode(datagram) {
+            Ok(ZeroMessage::Accepted(a)) => Some(a.id),
+            Ok(ZeroMessage::Rejected(r)) => r.id,
+            Ok(ZeroMessage::Retry(r)) => Some(r.id),
+            _ => None,
+        };
+        id == Some(self.request_id)
     }
 
     /// Hands the client a listener reply, corrupted when `flip` is set.
@@ -149,6 +159,7 @@ impl Run {
             flip_bit(&mut reply, bit);
             return self.inject(now, &reply);
         }
+        self.delivered.answered |= self.names_attempt(&reply) && self.client.is_connecting();
         match ZeroMessage::decode(&reply) {
             Ok(ZeroMessage::Accepted(_)) => self.delivered.genuine_accept = true,
             Ok(ZeroMessage::Rejected(_)) => self.delivered.genuine_reject = true,
@@ -234,6 +245,10 @@ impl Run {
             }
             Some(CloseReason::Remote { .. }) => {
                 assert!(!self.secure, "a secure client closed by someone without its keys");
+            }
+            Some(CloseReason::NobodyListening) => {
+                assert!(self.events.connected == 0, "a connection ended by ICMP refusals");
+                assert!(!d.answered, "an answered attempt ended by ICMP refusals");
             }
             _ => {}
         }
@@ -341,7 +356,7 @@ fuzz_target!(|data: &[u8]| {
             6 => run.deliver_held(now, &mut input),
             7 => run.inject_sealed(now, &mut input),
             8 => run.reset(now, &mut input),
-            _ => {}
+            _ => run.client.handle_refused(now),
         }
         if run.client.poll_timeout().is_some_and(|t| t <= now) {
             run.client.handle_timeout(now);

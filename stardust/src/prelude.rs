@@ -16,7 +16,8 @@ pub use crate::peer::{
 };
 pub use crate::plugin::{ChannelAppExt, RuntimeChannelAppExt, StardustPlugin, StardustSet};
 pub use crate::udp::{
-    AcceptPolicy, Identity, UdpBindFailure, UdpConfig, UdpConnectExt, UdpConnectOptions,
-    UdpConnectRejected, UdpDirection, UdpPeer, UdpPeerStats, UdpPlugin, UdpSecurity, UdpTransport,
+    AcceptPolicy, Identity, ResolveError, UdpBindFailure, UdpConfig, UdpConnectExt,
+    UdpConnectOptions, UdpConnectRejected, UdpDirection, UdpPeer, UdpPeerStats, UdpPlugin,
+    UdpSecurity, UdpTransport, resolve_udp_addr,
 };
 pub use stardust_proto::crypto::PublicKey;

@@ -30,6 +30,8 @@ fn every_flag_is_read() {
     assert_eq!(listener.identity, Some("/tmp/arena.key".into()));
     let listen = parse(["--listen", "0.0.0.0:9000"]).unwrap();
     assert_eq!(listen.mode, Mode::Listen("0.0.0.0:9000".parse().unwrap()));
+    let by_name = parse(["--connect", "localhost:7777"]).unwrap();
+    assert_eq!(by_name.mode, Mode::Connect("127.0.0.1:7777".parse().unwrap()));
     assert_eq!(parse(["--help"]), Err(ArgsError::Help));
 }
 

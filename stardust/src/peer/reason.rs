@@ -26,6 +26,11 @@ pub enum DisconnectReason {
     },
     /// The remote peer stopped answering.
     TimedOut,
+    /// Nothing listens at the address this side connected to: the remote host refused every
+    /// copy of the connection request ("port unreachable") and nothing answered. Ends only a
+    /// connection attempt, never an established connection; transports that cannot tell
+    /// end such attempts with [`TimedOut`](Self::TimedOut) instead.
+    NobodyListening,
     /// The remote peer sent something the protocol forbids; the text says what.
     ProtocolViolation(String),
     /// The two peers do not speak the same protocol: their
@@ -64,6 +69,10 @@ impl core::fmt::Display for DisconnectReason {
                 write!(f, "closed by the remote peer: {message:?}")
             }
             DisconnectReason::TimedOut => f.write_str("timed out"),
+            DisconnectReason::NobodyListening => f.write_str(
+                "nobody is listening at that address: the host refused every connection \
+                 request; check the address and port, and that the server is running",
+            ),
             DisconnectReason::ProtocolViolation(what) => write!(f, "protocol violation: {what}"),
             DisconnectReason::ProtocolMismatch { local, remote } => write!(
                 f,

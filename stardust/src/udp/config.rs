@@ -71,6 +71,25 @@ pub struct UdpConfig {
     /// A connection attempt unanswered for this long ends with `TimedOut`; the listener also
     /// waits this long for an accepted peer's first packet. Default 15 s.
     pub handshake_timeout: Duration,
+    /// A connection attempt whose first this-many copies of the request were all refused by
+    /// the destination host (ICMP "port unreachable": nothing listens on that port) and that
+    /// got no reply ends with
+    /// [`DisconnectReason::NobodyListening`](crate::peer::DisconnectReason::NobodyListening)
+    /// instead of waiting for `handshake_timeout`. The request goes out at 0, 250 ms and
+    /// 750 ms, so the default of 3 ends such an attempt in under a second on a live network.
+    ///
+    /// Only attempts listen to these errors, and only while unanswered: ICMP is not
+    /// authenticated, so an established connection never ends on one (a listener that went
+    /// away is noticed by `idle_timeout`, or at once by its stateless reset when it restarts),
+    /// and a forged error cannot end an attempt the listener answers. Needs Linux or Android,
+    /// where client ports read the socket's error queue (`IP_RECVERR`) while one of their
+    /// connections is being set up; elsewhere attempts end at `handshake_timeout` as before.
+    /// An attempt one of whose copies drew no report (the ICMP was lost, or the remote host
+    /// rate-limited it: Linux sends about six at once to one address, then one a second, so
+    /// many connections from one machine to a closed port at once may see only some) waits
+    /// for `handshake_timeout`. `None` turns this off (the error queue is never read).
+    /// Default `Some(3)`.
+    pub nobody_listening_after: Option<u32>,
     /// A keep-alive is sent after this long without sending anything. Default 1 s; keep it
     /// well below `idle_timeout`.
     pub keepalive_interval: Duration,
@@ -158,6 +177,7 @@ impl Default for UdpConfig {
             max_datagram_size: session.max_incoming_datagram,
             idle_timeout: connection.idle_timeout,
             handshake_timeout: connection.handshake.timeout,
+            nobody_listening_after: connection.handshake.nobody_listening_after,
             keepalive_interval: session.keepalive_interval,
             close_linger: connection.close_linger,
             violation_limit: Some(100),
@@ -203,7 +223,11 @@ impl UdpConfig {
                 keepalive_interval: self.keepalive_interval,
                 ..SessionConfig::default()
             },
-            handshake: HandshakeConfig { timeout: self.handshake_timeout, ..defaults.handshake },
+            handshake: HandshakeConfig {
+                timeout: self.handshake_timeout,
+                nobody_listening_after: self.nobody_listening_after,
+                ..defaults.handshake
+            },
             idle_timeout: self.idle_timeout,
             close_linger: self.close_linger,
             ..defaults

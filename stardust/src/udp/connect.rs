@@ -9,6 +9,7 @@ use bevy::ecs::world::World;
 use stardust_proto::crypto::PublicKey;
 
 use super::peer::{UdpDirection, UdpPeer};
+use super::resolve::{ResolveError, resolve_udp_addr};
 use crate::peer::Peer;
 
 /// How one connection presents itself to the listener.
@@ -42,7 +43,11 @@ pub(crate) struct PendingConnect(pub(crate) UdpConnectOptions);
 /// [`StardustSet::Receive`](crate::plugin::StardustSet::Receive) or
 /// [`StardustSet::Send`](crate::plugin::StardustSet::Send); then the peer becomes
 /// `Connected` on accept, or `Disconnected` with the rejection (also written as a
-/// [`UdpConnectRejected`](super::UdpConnectRejected)), or `Disconnected(TimedOut)` after
+/// [`UdpConnectRejected`](super::UdpConnectRejected)), or
+/// `Disconnected(`[`NobodyListening`](crate::peer::DisconnectReason::NobodyListening)`)` in
+/// under a second when the host refuses every copy of the request (see
+/// [`UdpConfig::nobody_listening_after`](super::UdpConfig::nobody_listening_after)), or
+/// `Disconnected(TimedOut)` after
 /// [`UdpConfig::handshake_timeout`](super::UdpConfig::handshake_timeout).
 ///
 /// `addr` is the listener's listen address ([`UdpTransport::listen_addr`](super::UdpTransport::listen_addr)
@@ -52,6 +57,12 @@ pub(crate) struct PendingConnect(pub(crate) UdpConnectOptions);
 /// Without options the connection is encrypted but takes whatever key the listener presents;
 /// pass the listener's key with [`connect_udp_with`](Self::connect_udp_with) to rule out a man
 /// in the middle.
+///
+/// To connect to an address as people write it (`localhost:7777`, `play.example.com:7777`,
+/// `[::1]:7777`), use [`connect_udp_host`](Self::connect_udp_host): it resolves the name once,
+/// at the call, blocking on the system resolver (see [`resolve_udp_addr`] for which address
+/// it picks), and returns an error saying what to write when the text does not resolve or has
+/// no port; no entity is spawned then.
 pub trait UdpConnectExt {
     /// Starts connecting to the listener at `addr`; returns the peer entity.
     fn connect_udp(&mut self, addr: SocketAddr) -> Entity {
@@ -61,6 +72,25 @@ pub trait UdpConnectExt {
     /// Starts connecting to the listener at `addr` with `options` (its key, a payload);
     /// returns the peer entity.
     fn connect_udp_with(&mut self, addr: SocketAddr, options: UdpConnectOptions) -> Entity;
+
+    /// Resolves `addr` (`host:port`, e.g. `localhost:7777`) once, now, with
+    /// [`resolve_udp_addr`] (which blocks on the system resolver for a host name), then starts
+    /// connecting to that address as [`connect_udp`](Self::connect_udp) does. Returns the peer
+    /// entity, or the [`ResolveError`] (and spawns nothing).
+    fn connect_udp_host(&mut self, addr: &str) -> Result<Entity, ResolveError> {
+        self.connect_udp_host_with(addr, UdpConnectOptions::default())
+    }
+
+    /// [`connect_udp_host`](Self::connect_udp_host) with `options` (the listener's key, a
+    /// payload).
+    fn connect_udp_host_with(
+        &mut self,
+        addr: &str,
+        options: UdpConnectOptions,
+    ) -> Result<Entity, ResolveError> {
+        let addr = resolve_udp_addr(addr)?;
+        Ok(self.connect_udp_with(addr, options))
+    }
 }
 
 impl UdpConnectExt for Commands<'_, '_> {

@@ -38,14 +38,19 @@
 //!   [`UdpConfig::max_peers`], or while [`UdpTransport::set_accepting`] is off, are rejected.
 //!   [`UdpTransport::port_table`] shows port → peer entities.
 //! - **Connecting**: [`UdpConnectExt::connect_udp`] (on `Commands` or `World`) returns the
-//!   peer entity at once, `Connecting`; it becomes `Connected`, or `Disconnected` with the
-//!   listener's reason (plus a [`UdpConnectRejected`] message with the code and data), or
-//!   `Disconnected(TimedOut)`. The connection uses a client port of its own (see
-//!   [`UdpConfig::client_bind`]); several connections share one client port unless they go
-//!   to the same listener (the listener tells peers apart by address).
+//!   peer entity at once, `Connecting` ([`UdpConnectExt::connect_udp_host`] takes
+//!   `localhost:7777` and resolves it once, at the call); it becomes `Connected`, or
+//!   `Disconnected` with the listener's reason (plus a [`UdpConnectRejected`] message with the
+//!   code and data), or `Disconnected(NobodyListening)` within a second when the host refuses
+//!   every request (nothing listens on that port; Linux and Android, see
+//!   [`UdpConfig::nobody_listening_after`]), or `Disconnected(TimedOut)`. The connection
+//!   uses a client port of its own (see [`UdpConfig::client_bind`]); several connections
+//!   share one client port unless they go to the same listener (the listener tells peers
+//!   apart by address).
 //! - **Lifecycle**: the runtime's `PeerConnected` / `PeerDisconnected` carry every outcome:
 //!   graceful close (`Requested`, with the closing side's message, on both sides), idle
-//!   timeout (`TimedOut`), hash mismatch (`ProtocolMismatch`), other refusals (`Rejected`
+//!   timeout (`TimedOut`), nothing listening at a connection's address (`NobodyListening`),
+//!   hash mismatch (`ProtocolMismatch`), other refusals (`Rejected`
 //!   with the code and the JSON detail as bytes), a remote App dropped (`TransportClosed`),
 //!   a peer sending invalid packets past [`UdpConfig::violation_limit`] (`ProtocolViolation`,
 //!   on both sides).
@@ -67,15 +72,15 @@
 //!
 //! | folder or file | what it holds |
 //! |---|---|
-//! | `socket/` | one non-blocking socket: batched syscalls (`mmsg.rs`, portable `single_calls.rs`), the one interrupted-call retry, the one receive loop and send-and-count step every port uses, [`UdpPortStats`] |
-//! | `port_io/` | per-port I/O: a bound port with its peers, the record of who is behind each address (`peers.rs`), each peer's engine and buffers (`slot.rs`) |
+//! | `socket/` | one non-blocking socket: batched syscalls (`mmsg.rs`, portable `single_calls.rs`), ICMP "port unreachable" reports (`errqueue.rs`), the one interrupted-call retry, the one receive loop and send-and-count step every port uses, [`UdpPortStats`] |
+//! | `port_io/` | per-port I/O: a bound port with its peers, the record of who is behind each address (`peers.rs`), each peer's engine and buffers (`slot.rs`), refusals handed to connections being set up (`refusals.rs`) |
 //! | `ports/` | port allocation: the listener's peer ports and least-loaded seating (`peer_ports.rs`), client ports of outgoing connections, the [`PortTable`] view |
 //! | `listener/` | the listen port: handshakes in, rejections and accepts out |
 //! | `phase/` | running a receive or send phase over every port: serially, or one task per port on the compute pool; busy polling |
 //! | `systems/` | the Bevy glue: the two systems, starting connects, the accept pass, the serial passes between slots and peer entities |
 //! | `transport/` | the [`UdpTransport`] resource that owns all of the above, binding ([`UdpBindError`]), building each connection's engine |
 //! | `config.rs`, `plugin.rs` | [`UdpConfig`], [`UdpPlugin`] (and [`UdpBindFailure`] when binding failed) |
-//! | `peer.rs`, `connect.rs`, `reason.rs`, `diagnostics.rs` | what a peer entity carries, `connect_udp`, close codes ↔ [`DisconnectReason`](crate::peer::DisconnectReason), per-port rates |
+//! | `peer.rs`, `connect.rs`, `resolve.rs`, `reason.rs`, `diagnostics.rs` | what a peer entity carries, `connect_udp`, host names to addresses ([`resolve_udp_addr`]), close codes ↔ [`DisconnectReason`](crate::peer::DisconnectReason), per-port rates |
 //!
 //! Dependencies point one way: `systems` → `transport` → `phase` → `listener`, `ports` →
 //! `port_io` → `socket`.
@@ -90,6 +95,7 @@ mod plugin;
 mod port_io;
 mod ports;
 mod reason;
+mod resolve;
 mod security;
 pub mod socket;
 mod systems;
@@ -101,6 +107,7 @@ pub use diagnostics::UdpDiagnostics;
 pub use peer::{UdpConnectRejected, UdpDirection, UdpPeer, UdpPeerStats, UdpTicket};
 pub use plugin::{UdpBindFailure, UdpPlugin};
 pub use ports::{PortTable, Seat};
+pub use resolve::{ResolveError, resolve_udp_addr};
 pub use security::{
     AcceptHook, AcceptPolicy, ConnectAttempt, Identity, IdentityError, UdpSecurity, Verdict,
 };

@@ -34,6 +34,7 @@ pub(crate) fn closed(reason: &CloseReason, closing: Option<&DisconnectReason>) -
         }
         CloseReason::TimedOut | CloseReason::HandshakeTimedOut => DisconnectReason::TimedOut,
         CloseReason::Reset => DisconnectReason::Reset,
+        CloseReason::NobodyListening => DisconnectReason::NobodyListening,
         CloseReason::KeyMismatch { pinned, presented } => {
             DisconnectReason::NotAuthenticated(format!(
                 "the listener presented the key {presented}, not the pinned {pinned}: a man in \
@@ -178,5 +179,8 @@ mod tests {
         assert_eq!(closed(&CloseReason::Remote { code, data }, None), violation);
         assert_eq!(closed(&CloseReason::HandshakeTimedOut, None), DisconnectReason::TimedOut);
         assert_eq!(closed(&CloseReason::TimedOut, None), DisconnectReason::TimedOut);
+        let nobody = closed(&CloseReason::NobodyListening, None);
+        assert_eq!(nobody, DisconnectReason::NobodyListening);
+        assert!(nobody.to_string().starts_with("nobody is listening"), "{nobody}");
     }
 }

@@ -95,6 +95,18 @@ impl Proxy {
         self.clients.insert(client, Client { upstream });
     }
 
+    /// Closes the proxy's socket in front of the listener's `port`: datagrams clients send
+    /// there draw an ICMP "port unreachable", as if the listener's port had closed.
+    pub fn close_front(&mut self, port: u16) {
+        self.fronts.remove(&port);
+    }
+
+    /// Binds the proxy's socket in front of the listener's `port` again (after
+    /// [`close_front`](Self::close_front)).
+    pub fn reopen_front(&mut self, port: u16) {
+        self.fronts.insert(port, bind(SocketAddr::from((PROXY_IP, port))));
+    }
+
     /// Sends `bytes` to the listener's `port` from `client`'s upstream address, as that client.
     pub fn spoof_up(&self, client: SocketAddr, port: u16, bytes: &[u8]) {
         let upstream = &self.clients[&client].upstream;

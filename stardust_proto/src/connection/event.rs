@@ -57,6 +57,12 @@ pub enum CloseReason {
     TimedOut,
     /// No answer to the connection request within the handshake timeout.
     HandshakeTimedOut,
+    /// Nothing listens at the listener's address: the network refused every copy of the
+    /// connection request (ICMP "port unreachable", reported with
+    /// [`Connection::handle_refused`](crate::Connection::handle_refused)), at least
+    /// [`HandshakeConfig::nobody_listening_after`](crate::HandshakeConfig::nobody_listening_after)
+    /// of them, and no reply came. Only ever ends an attempt, never an established connection.
+    NobodyListening,
     /// The listener sent this connection's stateless reset: it no longer knows the
     /// connection (it restarted). Only the listener that accepted it can send one.
     Reset,

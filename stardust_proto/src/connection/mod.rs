@@ -295,6 +295,27 @@ impl Connection {
         }
     }
 
+    /// Tells the connection that the network refused a datagram it sent to the listener's
+    /// listen address: an ICMP "port unreachable" (on Linux, `ECONNREFUSED` in the socket's
+    /// error queue with the listen address as destination), reported at `now`.
+    ///
+    /// While connecting, the attempt ends with [`CloseReason::NobodyListening`] once every
+    /// copy of the request sent so far was refused, at least
+    /// [`HandshakeConfig::nobody_listening_after`] of them, and no reply naming the attempt
+    /// arrived (see that field; a deadline already passed at `now` ends it as timed out).
+    /// Ignored otherwise: an established connection never ends on an ICMP error, which
+    /// anyone can forge; a listener that went away is noticed by the idle timeout, or at
+    /// once by its authenticated stateless reset when it restarts.
+    pub fn handle_refused(&mut self, now: Instant) {
+        let Phase::Connecting(handshake) = &mut self.phase else { return };
+        if handshake.is_timed_out(now) {
+            self.handle_timeout(now);
+        } else if handshake.handle_refused() {
+            self.phase = Phase::Closed;
+            self.finish(CloseReason::NobodyListening);
+        }
+    }
+
     /// Queues a message on `channel`. Only while established; see [`ConnectionSendError`].
     pub fn send(&mut self, channel: ChannelId, payload: Bytes) -> Result<(), ConnectionSendError> {
         if !self.is_connected() {
@@ -311,6 +332,12 @@ impl Connection {
     /// not closing).
     pub fn is_connected(&self) -> bool {
         matches!(self.phase, Phase::Established) && self.is_connected_now()
+    }
+
+    /// Whether this is the connecting side and its handshake is still under way: no reply has
+    /// settled the attempt yet, and it has not ended.
+    pub fn is_connecting(&self) -> bool {
+        matches!(self.phase, Phase::Connecting(_))
     }
 
     fn is_connected_now(&self) -> bool {

@@ -16,4 +16,5 @@ mod handshake_never_amplifies;
 mod handshake_rejections_carry_their_reason;
 mod handshake_rejects_protocol_hash_mismatch;
 mod harsh_link_delivers_10000_ordered;
+mod refused_requests_end_only_an_unanswered_attempt;
 mod timeout_silent_peer;

@@ -8,6 +8,7 @@
 
 mod buffers;
 mod peers;
+mod refusals;
 mod retired;
 mod slot;
 
@@ -223,13 +224,17 @@ impl PortIo {
         }
     }
 
-    /// The first half of the receive phase: takes the waiting datagrams off the socket
-    /// (bounded) with the port's own buffers, or `shared`, and feeds each to the engine of
-    /// the peer behind its source as arrived at `now` (through the network conditioner when
+    /// The first half of the receive phase: hands reported refusals to the connections being
+    /// set up (a client port, while it reads them), then takes the waiting datagrams off the
+    /// socket (bounded) with the port's own buffers, or `shared`, and feeds each to the engine
+    /// of the peer behind its source as arrived at `now` (through the network conditioner when
     /// one is on, which may drop or hold some and release earlier ones now due). Unknown
     /// sources are dropped and counted. Returns how many datagrams the socket gave; the
     /// buffers are left empty.
     pub(crate) fn read(&mut self, now: Instant, shared: Option<&mut Buffers>) -> usize {
+        // Reported refusals first: reading them clears the socket's pending error, which
+        // would otherwise fail the receive below (see `refusals.rs`).
+        self.take_refusals(now);
         let mut own = self.own.take();
         let Some(buffers) = own.as_deref_mut().or(shared) else { return 0 };
         let Self { socket, peers, stats, resets, conditioner, .. } = self;

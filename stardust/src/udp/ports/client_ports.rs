@@ -22,6 +22,9 @@ pub(crate) struct ClientPorts {
     shape: BufferShape,
     bind: SocketAddr,
     socket: SocketConfig,
+    /// Whether a port reads ICMP "port unreachable" reports while one of its connections is
+    /// being set up (see [`PortIo::take_refusals`]).
+    watch_refusals: bool,
 }
 
 /// Why a connection could not be given a client port.
@@ -37,12 +40,20 @@ pub(crate) enum OpenError {
 
 impl ClientPorts {
     /// No client port yet; new ones bind on `bind` (port 0: OS-chosen) with `socket` options.
-    pub(crate) fn new(shape: BufferShape, bind: SocketAddr, socket: SocketConfig) -> Self {
-        Self { ports: Vec::new(), buffers: Vec::new(), shape, bind, socket }
+    /// `watch_refusals`: whether ports read the refusals of requests to a closed port.
+    pub(crate) fn new(
+        shape: BufferShape,
+        bind: SocketAddr,
+        socket: SocketConfig,
+        watch_refusals: bool,
+    ) -> Self {
+        Self { ports: Vec::new(), buffers: Vec::new(), shape, bind, socket, watch_refusals }
     }
 
     /// Puts `slot` (an outgoing peer, talking to its listen address) on the least loaded
-    /// client port that can take it, binding a new one if none can. Returns the local port.
+    /// client port that can take it, binding a new one if none can, and has the port read
+    /// refusals before the slot's first request goes out (when watching them). Returns the
+    /// local port.
     pub(crate) fn open(&mut self, slot: PeerSlot) -> Result<u16, OpenError> {
         let listen = slot.remote();
         let usable = self.ports.iter().enumerate().filter(|(_, io)| {
@@ -61,6 +72,9 @@ impl ClientPorts {
         };
         let io = &mut self.ports[index];
         io.peers_mut().insert(slot).map_err(|_| OpenError::AddressInUse { listen })?;
+        if self.watch_refusals {
+            io.watch_refusals();
+        }
         Ok(io.port())
     }
 

@@ -1,8 +1,9 @@
 //! The batched datagram syscalls, `recvmmsg` and `sendmmsg` (`sendto` for a lone datagram), on
 //! Linux and Android.
 //!
-//! This is the only file of Stardust with unsafe code: the two calls take arrays of C headers
-//! pointing into caller buffers. Everything else of the UDP transport is safe. The header,
+//! With `errqueue.rs` (ICMP error reports), the only file of Stardust with unsafe code: the
+//! two calls take arrays of C headers pointing into caller buffers. Everything else of the
+//! UDP transport is safe. The header,
 //! iovec and address arrays live on the stack of each call and hold at most [`CHUNK`] entries,
 //! of which only those in use are initialised, so a batch costs one syscall and no heap
 //! allocation.
@@ -17,7 +18,7 @@ use std::ptr;
 use socket2::SockAddr;
 
 use super::batch::SlotMeta;
-use super::retry::{nonblocking, os_result};
+use super::retry::{nonblocking, os_result, past_refusal};
 
 /// The most datagrams one syscall moves.
 pub(super) const CHUNK: usize = 64;
@@ -129,9 +130,10 @@ pub(super) fn send<'a>(
         // One datagram, the usual reply of a frame: `sendto` spares the kernel copying in
         // and walking an mmsghdr array (about 7 % of the call on loopback).
         // SAFETY: header 0 was initialised above.
-        nonblocking(|| send_one(socket, unsafe { &headers[0].assume_init_ref().msg_hdr }))?
+        let header = unsafe { &headers[0].assume_init_ref().msg_hdr };
+        past_refusal(|| nonblocking(|| send_one(socket, header)))?
     } else {
-        nonblocking(|| send_many(socket, &mut headers[..count]))?
+        past_refusal(|| nonblocking(|| send_many(socket, &mut headers[..count])))?
     };
     Ok(sent.unwrap_or(0))
 }
@@ -180,7 +182,7 @@ pub(super) fn connect(socket: &UdpSocket, remote: SocketAddr) -> io::Result<bool
 
 /// Reads the IPv4 or IPv6 source address the kernel wrote in the first `len` bytes of `name`;
 /// `None` for any other family or a length too short for one.
-fn decode_addr(
+pub(super) fn decode_addr(
     name: &MaybeUninit<libc::sockaddr_storage>,
     len: libc::socklen_t,
 ) -> Option<SocketAddr> {

@@ -8,11 +8,16 @@
 //! same behaviour (`single_calls.rs`). Both retry interrupted calls the same way (`retry.rs`).
 //! Batches keep their buffers (`batch.rs`), so steady-state traffic allocates nothing.
 //!
+//! On Linux and Android a client port can also ask for the ICMP errors its datagrams draw
+//! (`errqueue.rs`): how a connection attempt learns that nothing listens at its address.
+//!
 //! Every port of the transport, the listen port included, reads with the one receive loop of
 //! `receive.rs` and sends with the one queue-flush-count step of `send.rs`, counting into its
 //! [`UdpPortStats`] (`stats.rs`).
 
 mod batch;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod errqueue;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod mmsg;
 mod receive;
@@ -99,6 +104,8 @@ pub struct PortSocket {
     /// The one remote address the socket is connected to, if it is (see
     /// [`connect`](Self::connect)).
     connected: Option<SockAddr>,
+    /// Whether the OS queues ICMP errors for [`take_refused`](Self::take_refused).
+    reports_unreachable: bool,
 }
 
 impl PortSocket {
@@ -119,7 +126,47 @@ impl PortSocket {
         socket.bind(&SockAddr::from(addr)).map_err(|source| BindError::Bind { addr, source })?;
         let socket = UdpSocket::from(socket);
         let local_addr = socket.local_addr().map_err(|source| BindError::Bind { addr, source })?;
-        Ok(Self { socket, local_addr, connected: None })
+        Ok(Self { socket, local_addr, connected: None, reports_unreachable: false })
+    }
+
+    /// Asks the OS to report the ICMP errors that datagrams sent from this socket draw
+    /// (`on`), for [`take_refused`](Self::take_refused), or stops the reports and forgets the
+    /// ones not read yet (`!on`). Returns whether reports are now on.
+    ///
+    /// While on, each ICMP error also makes the socket's next receive or send fail once with
+    /// it (a send then sends nothing), unless `take_refused` read it first; reports cost
+    /// receive-buffer memory until read. So a port turns them on only while it needs them.
+    ///
+    /// Only on Linux and Android (`IP_RECVERR`/`IPV6_RECVERR`, read with `MSG_ERRQUEUE`);
+    /// elsewhere this does nothing and returns `Ok(false)`.
+    pub fn report_unreachable(&mut self, on: bool) -> io::Result<bool> {
+        if on == self.reports_unreachable {
+            return Ok(on);
+        }
+        self.reports_unreachable = reports::report_errors(&self.socket, self.is_ipv6(), on)? && on;
+        Ok(self.reports_unreachable)
+    }
+
+    /// Whether ICMP error reports are on (see [`report_unreachable`](Self::report_unreachable)).
+    pub fn reports_unreachable(&self) -> bool {
+        self.reports_unreachable
+    }
+
+    /// Reads the ICMP errors reported since the last call (at most 64), calling `refused`
+    /// with the destination of each datagram that drew a "port unreachable": nothing listens
+    /// on that port of that host. Other errors are read and passed over. Returns how many
+    /// errors were read. Never blocks; `Ok(0)`, without a syscall, while reports are off.
+    ///
+    /// ICMP is not authenticated: anyone can forge such a report. Treat it as a hint.
+    pub fn take_refused(&self, refused: impl FnMut(SocketAddr)) -> io::Result<usize> {
+        if !self.reports_unreachable {
+            return Ok(0);
+        }
+        reports::take_refused(&self.socket, refused)
+    }
+
+    fn is_ipv6(&self) -> bool {
+        self.local_addr.is_ipv6()
     }
 
     /// Connects the socket to `remote`, for a port that talks to one peer only: the kernel
@@ -197,3 +244,26 @@ use self::mmsg as sys;
 /// Portable single-datagram calls, with the same contract as `mmsg`.
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 use self::single_calls as sys;
+
+/// ICMP error reports, where the OS tells the destination of each.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use self::errqueue as reports;
+
+/// No reports elsewhere: turning them on leaves them off, and nothing is ever read.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+mod reports {
+    pub(super) fn report_errors(
+        _socket: &std::net::UdpSocket,
+        _ipv6: bool,
+        _on: bool,
+    ) -> std::io::Result<bool> {
+        Ok(false)
+    }
+
+    pub(super) fn take_refused(
+        _socket: &std::net::UdpSocket,
+        _refused: impl FnMut(std::net::SocketAddr),
+    ) -> std::io::Result<usize> {
+        Ok(0)
+    }
+}

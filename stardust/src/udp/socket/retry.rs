@@ -19,6 +19,19 @@ pub(super) fn nonblocking<T>(mut call: impl FnMut() -> io::Result<T>) -> io::Res
     }
 }
 
+/// Runs a send, and again, once, if it fails with `ECONNREFUSED`. A UDP send never fails
+/// with that error for its own datagram: the error is the socket's pending report of an ICMP
+/// "port unreachable" that an earlier datagram drew (on a connected socket, or one with error
+/// reports on), which the failed call cleared without sending anything. So the datagram is
+/// not lost to another datagram's fate.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub(super) fn past_refusal<T>(mut send: impl FnMut() -> io::Result<T>) -> io::Result<T> {
+    match send() {
+        Err(error) if error.kind() == io::ErrorKind::ConnectionRefused => send(),
+        other => other,
+    }
+}
+
 /// A libc call's return value as a result: the count, or the OS error it reported with -1.
 #[cfg(any(target_os = "linux", target_os = "android"))]
 pub(super) fn os_result(returned: isize) -> io::Result<usize> {
@@ -43,6 +56,23 @@ mod tests {
         assert_eq!(calls, 3);
         let nothing = nonblocking::<()>(|| Err(io::ErrorKind::WouldBlock.into()));
         assert_eq!(nothing.unwrap(), None);
+    }
+
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[test]
+    fn a_send_refused_for_an_earlier_datagram_is_tried_once_more() {
+        let mut calls = 0;
+        let result = past_refusal(|| {
+            calls += 1;
+            if calls == 1 { Err(io::ErrorKind::ConnectionRefused.into()) } else { Ok(1) }
+        });
+        assert_eq!((result.unwrap(), calls), (1, 2));
+        let mut calls = 0;
+        let result = past_refusal::<()>(|| {
+            calls += 1;
+            Err(io::ErrorKind::ConnectionRefused.into())
+        });
+        assert_eq!((result.unwrap_err().kind(), calls), (io::ErrorKind::ConnectionRefused, 2));
     }
 
     #[test]

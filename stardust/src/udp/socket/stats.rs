@@ -28,6 +28,11 @@ pub struct UdpPortStats {
     pub dropped_messages: u64,
     /// Receive or send syscalls that failed (the batch is retried next frame).
     pub io_errors: u64,
+    /// ICMP "port unreachable" reports read on this client port (Linux and Android, while a
+    /// connection of the port is being set up; see
+    /// [`UdpConfig::nobody_listening_after`](crate::udp::UdpConfig::nobody_listening_after)):
+    /// copies of a connection request that found nobody listening, or forged reports.
+    pub refusals: u64,
     /// Stateless resets sent: answers to sealed packets of connections this peer port does
     /// not know (the listener restarted, or they were forged), within a budget per second.
     pub resets_sent: u64,

@@ -113,7 +113,12 @@ impl UdpTransport {
             engines,
             listener,
             peer_ports: PeerPorts::new(peer_ports, config.max_peers),
-            client_ports: ClientPorts::new(shape, config.client_bind, config.client_socket.clone()),
+            client_ports: ClientPorts::new(
+                shape,
+                config.client_bind,
+                config.client_socket.clone(),
+                config.nobody_listening_after.is_some(),
+            ),
             phase_work: [Duration::ZERO; 2],
             identity: identity.filter(|_| config.listen.is_some()),
             gate,

@@ -10,12 +10,14 @@
 //! the same reply (see [`Endpoint`](crate::Endpoint)), so a lost reply costs one backoff step,
 //! never a second connection.
 
+mod refusals;
 mod secure_attempt;
 
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use self::refusals::Refusals;
 use self::secure_attempt::SecureAttempt;
 use super::params::{ClientSecurity, ConnectParams};
 use super::zero_stats::ZeroDropReason;
@@ -27,11 +29,12 @@ use crate::wire::zero::{
     Accepted, AcceptedBody, Rejected, RejectedBody, Request, RequestMode, Retry, ZeroMessage,
 };
 
-/// Timing of the connecting side's request retransmission.
+/// Timing of the connecting side's request retransmission, and when it gives up.
 ///
 /// The request is sent at once, then again after `initial_rto`, then after twice that, and so
 /// on, never waiting more than `max_rto` between copies, until answered or until `timeout` has
-/// passed since [`Connection::connect`](crate::Connection::connect).
+/// passed since [`Connection::connect`](crate::Connection::connect), or until the network
+/// reported enough copies refused (see `nobody_listening_after`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HandshakeConfig {
     /// Wait before the first resend. Default 250 ms.
@@ -40,6 +43,16 @@ pub struct HandshakeConfig {
     pub max_rto: Duration,
     /// Give up after this long without an answer. Default 15 s.
     pub timeout: Duration,
+    /// Give up with [`CloseReason::NobodyListening`](crate::CloseReason::NobodyListening) once
+    /// the driver reported this many copies of the request refused
+    /// ([`Connection::handle_refused`](crate::Connection::handle_refused): an ICMP "port
+    /// unreachable"), provided every copy sent so far was refused and no reply naming the
+    /// attempt arrived (a forged ICMP error cannot end an attempt the listener answers). With
+    /// the default timing the third copy goes out 750 ms after the first, so a client learns
+    /// that nothing listens in under a second instead of at `timeout`. `None`: refusals are
+    /// ignored and only `timeout` ends an unanswered attempt; `Some(0)` acts as `Some(1)`.
+    /// Default `Some(3)`.
+    pub nobody_listening_after: Option<u32>,
 }
 
 impl Default for HandshakeConfig {
@@ -48,6 +61,7 @@ impl Default for HandshakeConfig {
             initial_rto: Duration::from_millis(250),
             max_rto: Duration::from_secs(1),
             timeout: Duration::from_secs(15),
+            nobody_listening_after: Some(3),
         }
     }
 }
@@ -95,6 +109,8 @@ pub(crate) struct ConnectHandshake {
     /// round trip (see `answered_rto`).
     max_rto: Duration,
     deadline: Instant,
+    /// Copies sent and refused, for giving up when nobody listens.
+    refusals: Refusals,
 }
 
 /// The refusals a secure attempt takes in the clear: those a listener sends before it can
@@ -142,6 +158,7 @@ impl ConnectHandshake {
             last_sent: None,
             max_rto: config.max_rto,
             deadline: now + config.timeout,
+            refusals: Refusals::new(config.nobody_listening_after),
         };
         if let Some(pinned) = handshake.secure.as_ref().and_then(|s| s.pinned) {
             handshake.start_noise(pinned);
@@ -165,7 +182,14 @@ impl ConnectHandshake {
         self.next_send = now + self.rto;
         self.rto = (self.rto * 2).min(self.max_rto);
         self.last_sent = Some(now);
+        self.refusals.sent();
         true
+    }
+
+    /// The network reported a copy of the request refused (see [`Refusals`]). Returns whether
+    /// the attempt should end: nobody listens at the address.
+    pub(crate) fn handle_refused(&mut self) -> bool {
+        self.refusals.refused()
     }
 
     /// The next resend or the deadline, whichever comes first.
@@ -185,6 +209,16 @@ impl ConnectHandshake {
         message: ZeroMessage,
     ) -> Result<HandshakeOutcome, ZeroDropReason> {
         let id = self.request.id;
+        let names_attempt = match &message {
+            ZeroMessage::Accepted(accepted) => accepted.id == id,
+            ZeroMessage::Rejected(rejected) => rejected.id == Some(id),
+            ZeroMessage::Retry(retry) => retry.id == id,
+            ZeroMessage::Request(_) | ZeroMessage::Close(_) => false,
+        };
+        if names_attempt {
+            // Someone answers (even unauthenticated): refusals can no longer end the attempt.
+            self.refusals.answered();
+        }
         match message {
             ZeroMessage::Accepted(Accepted { id: reply, body }) if reply == id => {
                 let resend = self.answered_rto(now);
