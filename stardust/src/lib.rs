@@ -7,7 +7,9 @@
 //! # A listener and a client over UDP
 //!
 //! Two Apps in one process here, so the example runs as a test; in a game they are two
-//! programs, the client given the listener's address and public key.
+//! programs, the client given the listener's address (a host name works too:
+//! [`connect_udp_host`](udp::UdpConnectExt::connect_udp_host) takes `"localhost:7777"`) and
+//! its public key.
 //!
 //! ```
 //! use std::time::{Duration, Instant};
@@ -124,9 +126,15 @@
 //!   use [bevy_replicon](https://docs.rs/bevy_replicon) over Stardust with the
 //!   `stardust_replicon` crate, rather than writing replication by hand.
 //! - **Channels known only at run time** (a transport, a plugin numbering its own channels):
-//!   register them by id with the [`plugin`] module's App extension and send bytes by id.
+//!   register them by id or name with
+//!   [`RuntimeChannelAppExt`](plugin::RuntimeChannelAppExt), then send and read bytes by id
+//!   with [`ChannelWriterById`](messages::ChannelWriterById) and
+//!   [`ChannelReaderById`](messages::ChannelReaderById).
 //! - **Tests of your game's netcode**: the in-memory [`link`] transport joins Apps in one
 //!   process with no sockets.
+//! - **Trying your game on a bad network**: the [`conditioner`] drops, delays, jitters and
+//!   duplicates datagrams below the protocol (`UdpConfig::conditioner`, or the
+//!   `NetworkConditioner` resource at run time).
 //!
 //! # Examples
 //!
@@ -141,9 +149,9 @@
 //!
 //! | module | what it holds |
 //! |---|---|
-//! | [`channel`] | the [`Channel`](channel::Channel) trait and derive, the channel registry, the protocol hash |
+//! | [`channel`] | the [`Channel`](channel::Channel) trait and derive, message types, the channel registry (derived and runtime channels), the protocol hash |
 //! | [`plugin`] | [`StardustPlugin`](plugin::StardustPlugin), the system sets, `add_channel` |
-//! | [`messages`] | typed queues: [`ChannelWriter`](messages::ChannelWriter), [`ChannelReader`](messages::ChannelReader), dispatch and flush |
+//! | [`messages`] | per-channel queues: [`ChannelWriter`](messages::ChannelWriter), [`ChannelReader`](messages::ChannelReader), their by-id forms, dispatch and flush |
 //! | [`peer`] | peers as entities: state, lifecycle messages, stats, inbox and outbox |
 //! | [`link`] | the in-memory transport between two Apps |
 //! | [`conditioner`] | loss, latency, jitter and duplication a game can switch on, for either transport |
