@@ -50,6 +50,25 @@ impl<A: Copy> DatagramConditioner<A> {
         self.settings = *settings;
     }
 
+    /// Applies `settings` to the conditioner in `slot`: makes it when they are the first
+    /// conditions set (drawing from stream `next_stream` of their seed, then counted up, so
+    /// each conditioner of a transport has a stream of its own), updates it otherwise. Off
+    /// conditions on an empty slot leave it empty: a port without conditions pays nothing.
+    pub(crate) fn apply(
+        slot: &mut Option<Box<Self>>,
+        settings: &NetworkConditioner,
+        next_stream: &mut u64,
+    ) {
+        match slot.as_deref_mut() {
+            Some(conditioner) => conditioner.set(settings),
+            None if settings.is_active() => {
+                *slot = Some(Box::new(Self::new(settings, *next_stream)));
+                *next_stream += 1;
+            }
+            None => {}
+        }
+    }
+
     /// Whether it holds nothing and has nothing to apply: its owner may drop it.
     pub(crate) fn is_idle(&self) -> bool {
         !self.settings.is_active() && self.inbound.is_empty() && self.outbound.is_empty()

@@ -4,6 +4,8 @@
 use bevy::prelude::*;
 use stardust::prelude::*;
 
+use crate::support::panic_message;
+
 #[derive(Channel)]
 #[channel(reliable, ordered, id = 0x000042)]
 struct Alpha;
@@ -20,18 +22,9 @@ struct NamedOne;
 #[channel(unreliable, name = "same.name")]
 struct NamedTwo;
 
-fn collision_message(f: impl FnOnce() + std::panic::UnwindSafe) -> String {
-    let payload = std::panic::catch_unwind(f).expect_err("registration must panic");
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-        .expect("panic payload is a message")
-}
-
 #[test]
 fn explicit_id_collision_panics_naming_both_types_and_the_fix() {
-    let message = collision_message(|| {
+    let message = panic_message(|| {
         App::new().add_channel::<Alpha>().add_channel::<Beta>();
     });
     assert!(message.contains("Alpha"), "{message}");
@@ -42,7 +35,7 @@ fn explicit_id_collision_panics_naming_both_types_and_the_fix() {
 
 #[test]
 fn collision_is_detected_whatever_the_registration_order() {
-    let message = collision_message(|| {
+    let message = panic_message(|| {
         App::new().add_channel::<Beta>().add_channel::<Alpha>();
     });
     assert!(message.contains("Alpha") && message.contains("Beta"), "{message}");
@@ -50,7 +43,7 @@ fn collision_is_detected_whatever_the_registration_order() {
 
 #[test]
 fn two_types_with_the_same_name_collide() {
-    let message = collision_message(|| {
+    let message = panic_message(|| {
         App::new().add_channel::<NamedOne>().add_channel::<NamedTwo>();
     });
     assert!(message.contains("NamedOne") && message.contains("NamedTwo"), "{message}");

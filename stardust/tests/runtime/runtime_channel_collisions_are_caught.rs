@@ -7,6 +7,8 @@ use bevy::prelude::*;
 use stardust::channel::InvalidConfig;
 use stardust::prelude::*;
 
+use crate::support::panic_message;
+
 #[derive(Channel)]
 #[channel(reliable, ordered, id = 0x000042)]
 struct Derived;
@@ -21,15 +23,6 @@ fn id(value: u32) -> ChannelId {
 
 fn reliable() -> ChannelConfig {
     ChannelConfig::new(Reliability::Reliable, Ordering::Ordered)
-}
-
-fn panic_message(f: impl FnOnce() + std::panic::UnwindSafe) -> String {
-    let payload = std::panic::catch_unwind(f).expect_err("registration must panic");
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-        .expect("panic payload is a message")
 }
 
 #[test]

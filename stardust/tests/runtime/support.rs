@@ -80,3 +80,13 @@ pub fn inject(app: &mut App, peer: Entity, channel: ChannelId, payload: &[u8]) {
     let mut inbox = app.world_mut().get_mut::<stardust::messages::PeerInbox>(peer).unwrap();
     inbox.push(channel, bytes::Bytes::copy_from_slice(payload));
 }
+
+/// The message of the panic `f` raises.
+pub fn panic_message(f: impl FnOnce() + std::panic::UnwindSafe) -> String {
+    let payload = std::panic::catch_unwind(f).expect_err("registration must panic");
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .expect("panic payload is a message")
+}

@@ -76,15 +76,7 @@ impl ListenPort {
     /// Applies `settings` to the handshakes from now on, as
     /// [`PortIo::condition`](super::port_io::PortIo::condition) does to a peer port.
     pub(crate) fn condition(&mut self, settings: &NetworkConditioner, next_stream: &mut u64) {
-        match self.conditioner.as_deref_mut() {
-            Some(conditioner) => conditioner.set(settings),
-            None if settings.is_active() => {
-                let conditioner = DatagramConditioner::new(settings, *next_stream);
-                *next_stream += 1;
-                self.conditioner = Some(Box::new(conditioner));
-            }
-            None => {}
-        }
+        DatagramConditioner::apply(&mut self.conditioner, settings, next_stream);
     }
 
     /// Datagrams the conditioner holds back now, both ways.

@@ -161,15 +161,7 @@ impl PortIo {
     /// when they are the first conditions set, drawing from stream `next_stream` of their
     /// seed (then counted up, so each conditioner of a transport has a stream of its own).
     pub(crate) fn condition(&mut self, settings: &NetworkConditioner, next_stream: &mut u64) {
-        match self.conditioner.as_deref_mut() {
-            Some(conditioner) => conditioner.set(settings),
-            None if settings.is_active() => {
-                let conditioner = DatagramConditioner::new(settings, *next_stream);
-                *next_stream += 1;
-                self.conditioner = Some(Box::new(conditioner));
-            }
-            None => {}
-        }
+        DatagramConditioner::apply(&mut self.conditioner, settings, next_stream);
     }
 
     /// Datagrams the port's conditioner holds back now, both ways.
