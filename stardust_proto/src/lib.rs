@@ -24,8 +24,8 @@ mod session;
 mod wire;
 
 pub use channel::{
-    ChannelConfig, ChannelId, ChannelTable, ChannelTableError, Ordering, Reliability,
-    WireChannelIdError, channel_id_hash,
+    ChannelConfig, ChannelId, ChannelTable, ChannelTableError, InvalidConfig, Ordering,
+    Reliability, WireChannelIdError, channel_id_hash,
 };
 pub use connection::{
     AcceptedPeer, ClientSecurity, CloseReason, ConnectParams, ConnectRequest, Connection,

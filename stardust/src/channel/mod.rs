@@ -15,10 +15,11 @@ pub use message::{ChannelMessage, IntoMessage, Raw};
 pub(crate) use protocol_hash::ProtocolValues;
 pub use protocol_hash::{ProtocolHash, ProtocolHasher};
 pub use registry::{ChannelEntry, ChannelRegistry};
-pub use runtime::{InvalidConfig, RUNTIME_CHANNEL_LABEL, RuntimeChannelError, validate_config};
+pub use runtime::{RUNTIME_CHANNEL_LABEL, RuntimeChannelError};
 pub use stardust_derive::Channel;
 pub use stardust_proto::{
-    ChannelConfig, ChannelId, Ordering, Reliability, WireChannelIdError, channel_id_hash,
+    ChannelConfig, ChannelId, InvalidConfig, Ordering, Reliability, WireChannelIdError,
+    channel_id_hash,
 };
 
 /// A typed channel: a stable id and a delivery contract, attached to a marker type.

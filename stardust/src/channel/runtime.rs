@@ -8,7 +8,7 @@
 //! [`ChannelWriterById`](crate::messages::ChannelWriterById) and
 //! [`ChannelReaderById`](crate::messages::ChannelReaderById).
 
-use super::{ChannelConfig, ChannelId, ChannelRegistry, Ordering, Reliability};
+use super::{ChannelConfig, ChannelId, ChannelRegistry, InvalidConfig};
 
 /// The label of a runtime channel added by id, in [`ChannelEntry::type_name`](super::ChannelEntry)
 /// and in error messages.
@@ -43,39 +43,6 @@ pub enum RuntimeChannelError {
         /// The channel already registered: its type, its name, or `runtime channel`.
         existing: &'static str,
     },
-}
-
-/// What is wrong with a [`ChannelConfig`].
-#[derive(thiserror::Error, Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum InvalidConfig {
-    /// `max_size` is zero.
-    #[error("max_size is 0; give the channel a max_size of at least 1 byte")]
-    ZeroMaxSize,
-    /// `max_size` is above [`ChannelConfig::MAX_SIZE_LIMIT`].
-    #[error(
-        "max_size {0} is above the limit of {limit} bytes; lower it or split the messages",
-        limit = ChannelConfig::MAX_SIZE_LIMIT
-    )]
-    MaxSizeTooLarge(u32),
-    /// An unreliable channel cannot be ordered: a lost message would hold back every later one.
-    #[error("an unreliable channel cannot be ordered; make it reliable, or sequenced or unordered")]
-    UnreliableOrdered,
-}
-
-/// Checks `config` against [`ChannelConfig`]'s invariants (the checks `#[derive(Channel)]`
-/// makes at compile time); `Ok` exactly when [`ChannelConfig::is_valid`] is true.
-pub fn validate_config(config: &ChannelConfig) -> Result<(), InvalidConfig> {
-    if config.max_size == 0 {
-        return Err(InvalidConfig::ZeroMaxSize);
-    }
-    if config.max_size > ChannelConfig::MAX_SIZE_LIMIT {
-        return Err(InvalidConfig::MaxSizeTooLarge(config.max_size));
-    }
-    if (config.reliability, config.ordering) == (Reliability::Unreliable, Ordering::Ordered) {
-        return Err(InvalidConfig::UnreliableOrdered);
-    }
-    Ok(())
 }
 
 impl ChannelRegistry {
@@ -121,7 +88,7 @@ impl ChannelRegistry {
         config: ChannelConfig,
         name: &'static str,
     ) -> Result<bool, RuntimeChannelError> {
-        validate_config(&config).map_err(|problem| RuntimeChannelError::InvalidConfig {
+        config.validate().map_err(|problem| RuntimeChannelError::InvalidConfig {
             id,
             name,
             problem,

@@ -70,11 +70,43 @@ impl ChannelConfig {
 
     /// Whether this config keeps the invariants above; the engine refuses channels that do not.
     pub const fn is_valid(&self) -> bool {
-        let size_ok = self.max_size >= 1 && self.max_size <= Self::MAX_SIZE_LIMIT;
-        let ordering_ok = !matches!(
-            (self.reliability, self.ordering),
-            (Reliability::Unreliable, Ordering::Ordered)
-        );
-        size_ok && ordering_ok
+        self.validate().is_ok()
     }
+
+    /// Which invariant this config breaks, if any (the checks `#[derive(Channel)]` makes at
+    /// compile time, for configs built at run time).
+    ///
+    /// # Errors
+    /// The first broken invariant, in the order of [`InvalidConfig`]'s variants.
+    pub const fn validate(&self) -> Result<(), InvalidConfig> {
+        if self.max_size == 0 {
+            return Err(InvalidConfig::ZeroMaxSize);
+        }
+        if self.max_size > Self::MAX_SIZE_LIMIT {
+            return Err(InvalidConfig::MaxSizeTooLarge(self.max_size));
+        }
+        if matches!((self.reliability, self.ordering), (Reliability::Unreliable, Ordering::Ordered))
+        {
+            return Err(InvalidConfig::UnreliableOrdered);
+        }
+        Ok(())
+    }
+}
+
+/// What is wrong with a [`ChannelConfig`].
+#[derive(thiserror::Error, Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum InvalidConfig {
+    /// `max_size` is zero.
+    #[error("max_size is 0; give the channel a max_size of at least 1 byte")]
+    ZeroMaxSize,
+    /// `max_size` is above [`ChannelConfig::MAX_SIZE_LIMIT`].
+    #[error(
+        "max_size {0} is above the limit of {limit} bytes; lower it or split the messages",
+        limit = ChannelConfig::MAX_SIZE_LIMIT
+    )]
+    MaxSizeTooLarge(u32),
+    /// An unreliable channel cannot be ordered: a lost message would hold back every later one.
+    #[error("an unreliable channel cannot be ordered; make it reliable, or sequenced or unordered")]
+    UnreliableOrdered,
 }

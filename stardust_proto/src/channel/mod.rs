@@ -5,6 +5,6 @@ mod config;
 mod id;
 mod table;
 
-pub use config::{ChannelConfig, Ordering, Reliability};
+pub use config::{ChannelConfig, InvalidConfig, Ordering, Reliability};
 pub use id::{ChannelId, WireChannelIdError, channel_id_hash};
 pub use table::{ChannelTable, ChannelTableError};
