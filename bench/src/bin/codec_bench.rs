@@ -13,17 +13,9 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-/// A replication update: integers that varints shrink, floats that they cannot.
-#[derive(Serialize, Deserialize, Clone, PartialEq, Debug)]
-struct Snapshot {
-    entity: u32,
-    tick: u32,
-    position: [f32; 3],
-    velocity: [f32; 3],
-    rotation: [f32; 4],
-    health: u8,
-    inputs: [u8; 19],
-}
+#[path = "../snapshot.rs"]
+mod snapshot;
+use snapshot::Snapshot;
 
 /// A chat line: a string behind a small integer.
 #[derive(Serialize, Deserialize, Clone, PartialEq, Debug)]
@@ -96,15 +88,7 @@ where
 
 fn main() {
     println!("typed-message formats, median of {RUNS} runs of {PER_RUN}:");
-    let snapshot = Snapshot {
-        entity: 1_234,
-        tick: 9_000,
-        position: [1.0, 2.0, 3.0],
-        velocity: [0.5, 0.0, -0.5],
-        rotation: [0.0, 0.0, 0.0, 1.0],
-        health: 100,
-        inputs: [3; 19],
-    };
+    let snapshot = Snapshot::new(234);
     compare("Snapshot", &snapshot);
     compare("ChatLine", &ChatLine { from: 7, text: "good game, well played".into() });
     compare("Input", &Input::Fire { target: 77 });

@@ -29,6 +29,10 @@ use bevy::prelude::*;
 use bytes::Bytes;
 use stardust::prelude::*;
 
+#[path = "../snapshot.rs"]
+mod snapshot;
+use snapshot::Snapshot;
+
 const PEERS: usize = 100;
 const PER_PEER: usize = 1_000;
 const MESSAGES: usize = PEERS * PER_PEER;
@@ -72,34 +76,6 @@ static GLOBAL: CountingAllocator = CountingAllocator;
 #[derive(Channel)]
 #[channel(unreliable, sequenced, max_size = 1024, id = 0x00BE01)]
 struct State;
-
-/// A typical replication update, 64 bytes when encoded as sent (checked in `main`).
-#[derive(serde::Serialize, serde::Deserialize, Clone, Copy)]
-struct Snapshot {
-    entity: u32,
-    tick: u32,
-    position: [f32; 3],
-    velocity: [f32; 3],
-    rotation: [f32; 4],
-    health: u8,
-    inputs: [u8; 19],
-}
-
-impl Snapshot {
-    /// The `index`th snapshot sent to a peer in a frame: two 2-byte varints, ten 4-byte
-    /// floats, one byte and a 19-byte array, 64 bytes encoded.
-    fn new(index: usize) -> Snapshot {
-        Snapshot {
-            entity: 1_000 + index as u32,
-            tick: 9_000,
-            position: [1.0, 2.0, 3.0],
-            velocity: [0.5, 0.0, -0.5],
-            rotation: [0.0, 0.0, 0.0, 1.0],
-            health: 100,
-            inputs: [index as u8; 19],
-        }
-    }
-}
 
 #[derive(Channel)]
 #[channel(unreliable, sequenced, max_size = 1024, id = 0x00BE02, message = Snapshot)]
